@@ -1,0 +1,1 @@
+"""Pasture (客户牧场): client operations for insurance agents."""

@@ -1,0 +1,179 @@
+"""Problems found in agent books, as values.
+
+Every problem is an :class:`Issue`: where it is (file, sheet, Excel row, column), how
+bad it is, a stable kebab-case ``code`` and a plain-Chinese message and fix hint. The
+table :data:`ISSUE_TYPES` is the one source for codes: the validator uses it, the
+"how to fix your book" page is generated from it, and a test checks that every code
+here is exercised.
+
+    >>> make_issue("invalid-phone", sheet="成交客户", row=5, column="投保人电话",
+    ...            column_letter="C", detail="只有 10 位数字").code
+    'invalid-phone'
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class IssueType:
+    """One kind of problem: its code, default severity, scope and texts."""
+
+    code: str
+    severity: Severity
+    scope: Literal["file", "sheet", "row"]
+    title: str
+    message: str  # a str.format template; fields: column, value, detail
+    hint: str
+
+
+_TYPES = [
+    # -- whole file: the book cannot be used and gets no workbook ------------------
+    IssueType("file-unreadable", "error", "file", "文件无法打开",
+              "无法作为表格读取：{detail}",
+              "确认文件是用 Excel/WPS 正常保存的 .xlsx/.xlsm，或 UTF-8/GB18030 编码的 CSV；"
+              "文件损坏时请从备份恢复后另存一份。"),
+    IssueType("file-empty", "error", "file", "文件是空的",
+              "文件没有任何内容。", "用 `pasture template` 生成空白模板，填好后再提交。"),
+    IssueType("no-data-sheets", "error", "file", "找不到客户工作表",
+              "文件中没有“成交客户”或“未成交客户”工作表（现有：{detail}）。",
+              "把工作表改名为“成交客户”“未成交客户”，或直接使用 `pasture template` 生成的模板。"),
+    IssueType("file-unsafe", "error", "file", "文件含有不安全内容",
+              "文件被拒绝：{detail}",
+              "不要使用来历不明的文件；请把数据复制到 `pasture template` 生成的新模板中再提交。"),
+    # -- sheet / header level ------------------------------------------------------
+    IssueType("missing-column", "error", "sheet", "缺少必填列",
+              "表头中没有必填列“{column}”，本表每一行都无法录入。",
+              "在表头行加上“{column}”一列（列名要与模板一致），再把数据补齐。"),
+    IssueType("unknown-column", "warning", "sheet", "无法识别的列",
+              "表头“{value}”不是模板中的列，已原样保留但不参与分级。",
+              "如是模板中的列，请改成模板里的列名；自己的备注列可以保留。"),
+    IssueType("duplicate-column", "warning", "sheet", "重复的列",
+              "“{column}”列出现了不止一次，只使用第一列。",
+              "删除或改名多余的同名列。"),
+    IssueType("agent-info-missing", "warning", "sheet", "缺少代理人信息",
+              "没有找到“代理人”工作表或其中的{column}，已改用文件名“{value}”。",
+              "在“代理人”工作表中填写工号和姓名，或把文件命名为“工号_姓名.xlsx”。"),
+    # -- row level: errors reject the row -----------------------------------------
+    IssueType("missing-required", "error", "row", "必填项为空",
+              "“{column}”是必填项，但这一行没有填写。",
+              "补填“{column}”；如果确实不知道，先向客户确认后再录入。"),
+    IssueType("invalid-phone", "error", "row", "电话号码不正确",
+              "“{column}”的值“{value}”不是有效的手机号码：{detail}。",
+              "填写客户本人 11 位手机号（1 开头，第二位 3–9），可以带空格、横线或 +86。"),
+    IssueType("invalid-date", "error", "row", "日期无法识别",
+              "“{column}”的值“{value}”不是有效日期：{detail}。",
+              "使用 1985-03-12、1985/3/12、1985年3月12日 这样的写法，或用 Excel 的日期格式。"),
+    IssueType("ambiguous-date", "error", "row", "日期有歧义",
+              "“{column}”的值“{value}”既可理解为日/月也可理解为月/日，无法确定。",
+              "改为“年-月-日”顺序，例如 1985-03-04。"),
+    IssueType("future-date", "error", "row", "日期在未来",
+              "“{column}”的值 {value} 晚于今天（{detail}），不可能已经发生。",
+              "检查年份和月份是否填反或填错。"),
+    IssueType("invalid-choice", "error", "row", "选项不在列表中",
+              "“{column}”的值“{value}”不是可选项（可选：{detail}）。",
+              "从下拉列表中选择；规则文件中也可以为常见写法添加同义词。"),
+    IssueType("invalid-number", "error", "row", "金额或数字不正确",
+              "“{column}”的值“{value}”不可用：{detail}。",
+              "填写大于 0 的数字，不要带单位或文字，例如 12000。"),
+    IssueType("duplicate-policy", "error", "row", "保单号重复",
+              "保单号“{value}”在第 {detail} 行已经出现过，这一行未录入。",
+              "一张保单只占一行；如果是不同保单，请核对保单号。"),
+    IssueType("totals-row", "error", "row", "合计行",
+              "这一行看起来是手工添加的合计/小计行（“{value}”），不是客户数据。",
+              "删除合计行；汇总数字由系统计算。"),
+    # -- row level: warnings keep the row -----------------------------------------
+    IssueType("optional-value-dropped", "warning", "row", "选填项无法识别，已忽略",
+              "“{column}”的值“{value}”无法使用（{detail}），本行已录入但忽略了这个值。",
+              "按模板要求的格式改正，或清空该单元格。"),
+    IssueType("phone-is-agent", "warning", "row", "客户电话是代理人本人电话",
+              "“{column}”填的是代理人自己的手机号 {value}。",
+              "客户资料属于公司，请填写客户本人的电话。"),
+    IssueType("shared-phone", "warning", "row", "多位客户共用一个电话",
+              "电话 {value} 同时登记在不同客户名下（{detail}）。",
+              "确认每位客户的本人电话；家庭成员共用请在备注中说明。"),
+    IssueType("suspicious-text", "warning", "row", "内容以公式符号开头",
+              "“{column}”的内容以“{value}”开头，可能被表格软件当成公式；已按纯文本保存。",
+              "去掉开头的 = + - @ 符号。"),
+    IssueType("name-too-long", "warning", "row", "姓名过长",
+              "“{column}”有 {value} 个字符，不像一个姓名。",
+              "姓名栏只填姓名，其他信息写在备注里。"),
+    IssueType("unknown-client", "warning", "row", "服务记录找不到客户",
+              "服务记录中的客户“{value}”在成交客户和未成交客户中都找不到。",
+              "填写客户编号，或与客户表完全一致的姓名。"),
+]
+
+ISSUE_TYPES: dict[str, IssueType] = {t.code: t for t in _TYPES}
+
+
+@dataclass
+class Issue:
+    """One problem at one place in one book."""
+
+    code: str
+    severity: Severity
+    message: str
+    hint: str
+    file: str = ""
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    column_letter: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def make_issue(
+    code: str,
+    *,
+    file: str = "",
+    sheet: str | None = None,
+    row: int | None = None,
+    column: str | None = None,
+    column_letter: str | None = None,
+    value: Any = "",
+    detail: str = "",
+    severity: Severity | None = None,
+) -> Issue:
+    """Build an issue of a registered type, filling its message template."""
+    t = ISSUE_TYPES[code]
+    fields = {"column": column or "", "value": _show(value), "detail": detail}
+    return Issue(
+        code=code,
+        severity=severity or t.severity,
+        message=t.message.format(**fields),
+        hint=t.hint.format(**fields),
+        file=file,
+        sheet=sheet,
+        row=row,
+        column=column,
+        column_letter=column_letter,
+    )
+
+
+def _show(value: Any, limit: int = 40) -> str:
+    """Render a cell value for a message, shortened so a pasted essay stays readable."""
+    text = "" if value is None else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass
+class RowCount:
+    """Row accounting for one sheet or file: read = accepted + rejected, always."""
+
+    read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+
+    def add(self, other: "RowCount") -> None:
+        self.read += other.read
+        self.accepted += other.accepted
+        self.rejected += other.rejected
+
+    def to_dict(self) -> dict[str, int]:
+        return {"read": self.read, "accepted": self.accepted, "rejected": self.rejected}

@@ -1,0 +1,126 @@
+"""The values that flow through the pipeline: raw sheets in, graded books out.
+
+read → :class:`RawBook`; validate → :class:`Book` of :class:`Record`; classify fills each
+record's grade, quadrant, actions and experiences; write turns a Book into files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from .issues import Issue, RowCount
+
+Status = Literal["ok", "warnings", "failed"]
+
+
+@dataclass(frozen=True, order=True)
+class MonthDay:
+    """A birthday or anniversary known only by month and day (``3月12日``)."""
+
+    month: int
+    day: int
+
+    def __str__(self) -> str:
+        return f"{self.month}月{self.day}日"
+
+
+DateLike = date | MonthDay
+
+
+@dataclass
+class RawSheet:
+    """One worksheet (or CSV file) as read: header row and data rows, untyped."""
+
+    name: str  # canonical data-sheet name, e.g. "成交客户"
+    title: str  # the worksheet's own name (or CSV file name)
+    header_row: int  # 1-based Excel row number of the header
+    headers: list[Any]
+    rows: list[tuple[int, list[Any]]]  # (1-based Excel row number, cell values)
+
+
+@dataclass
+class RawBook:
+    """Everything read from one agent's source (a workbook or a group of CSV files)."""
+
+    path: Path  # the workbook, or the first CSV of the group
+    display: str  # path shown to users, relative to the input folder
+    stem: str  # file name without extension and sheet suffix ("1001_张三")
+    sheets: dict[str, RawSheet] = field(default_factory=dict)
+    agent_kv: dict[str, Any] | None = None  # the 代理人 sheet, None when absent
+    other_sheets: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AgentInfo:
+    agent_id: str
+    name: str
+    phone: str | None = None
+    team: str | None = None
+    branch: str | None = None
+
+
+@dataclass
+class Record:
+    """One accepted data row with its parsed values and, after classify, its tier."""
+
+    sheet: str
+    row: int
+    values: dict[str, Any]  # parsed values keyed by schema Column.key
+    extra: dict[str, Any] = field(default_factory=dict)  # unknown columns, header → value
+    issues: list[Issue] = field(default_factory=list)  # warnings on this row
+    # Filled by classify:
+    client_key: str = ""
+    grade: str | None = None
+    quadrant: str | None = None
+    capability: str | None = None  # 高/低, given or derived
+    trust: str | None = None
+    derived: tuple[str, ...] = ()  # which of 资产能力/信赖程度 were derived
+    actions: list[str] = field(default_factory=list)
+    experiences: list[tuple[str, str]] = field(default_factory=list)  # (mark, item), ☆ first
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.values.get(key, default)
+
+
+@dataclass
+class Book:
+    """One agent's validated (and later classified) book."""
+
+    source: str  # display path
+    agent: AgentInfo
+    status: Status = "ok"
+    closed: list[Record] = field(default_factory=list)
+    prospects: list[Record] = field(default_factory=list)
+    services: list[Record] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    rows: dict[str, RowCount] = field(default_factory=dict)  # per sheet
+    extra_headers: dict[str, list[str]] = field(default_factory=dict)  # unknown columns per sheet
+    kpis: dict[str, Any] = field(default_factory=dict)
+    output: str | None = None  # workbook path, relative to the output folder
+
+    @property
+    def totals(self) -> RowCount:
+        total = RowCount()
+        for count in self.rows.values():
+            total.add(count)
+        return total
+
+
+@dataclass
+class RunResult:
+    """What a validate or build run produced: one entry per source, plus totals."""
+
+    books: list[Book]
+    today: date
+    out_dir: Path | None = None
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every row of every file was accepted, 1 when anything was rejected."""
+        for b in self.books:
+            if b.status == "failed" or b.totals.rejected:
+                return 1
+        return 0

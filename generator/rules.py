@@ -1,0 +1,251 @@
+"""Load and check the rules file (rules as data).
+
+``load_rules()`` returns the packaged defaults; ``load_rules(path)`` reads a trainer's
+copy and raises :class:`RulesError` with every problem listed, in Chinese and with the
+path inside the file, when it is not usable.
+
+    >>> rules = load_rules()
+    >>> rules.grade("closed", {"经济条件": "好", "保险意识": "强", "影响力": "广"})
+    'A'
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .schema import normalize_header
+
+RATINGS = ("经济条件", "保险意识", "影响力")
+QUADRANT_AXES = ("资产能力", "信赖程度")
+QUADRANTS = ("开发", "维系", "耕耘", "宠爱")
+MARKS = ("✓", "×", "◎", "☆")
+Book = Literal["closed", "prospect"]
+
+DEFAULT_RULES_PATH = Path(__file__).with_name("rules.yaml")
+
+
+class RulesError(ValueError):
+    """The rules file cannot be used; the message lists every problem."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Condition(_Strict):
+    """An ordered rule: the first whose `when` matches wins."""
+
+    when: dict[str, str | list[str]] = Field(default_factory=dict)
+
+    def matches(self, values: dict[str, str]) -> bool:
+        for key, want in self.when.items():
+            allowed = [want] if isinstance(want, str) else want
+            if values.get(key) not in allowed:
+                return False
+        return True
+
+
+class GradeRule(Condition):
+    grade: str
+
+
+class QuadrantRule(Condition):
+    quadrant: str
+
+
+class TrustSignals(_Strict):
+    sources: list[str] = Field(default_factory=list)
+    min_policies: int | None = None
+    made_referral: bool = False
+    min_tenure_years: float | None = None
+
+
+class Derive(_Strict):
+    capability_high_when_economy: list[str] = Field(default_factory=lambda: ["好"])
+    trust_high_when: TrustSignals = Field(default_factory=TrustSignals)
+
+
+class Quadrants(_Strict):
+    rules: list[QuadrantRule]
+    strategy: dict[str, str]
+    derive: Derive = Field(default_factory=Derive)
+
+
+class Experience(_Strict):
+    name: str
+    cost: str
+
+
+class Experiences(_Strict):
+    items: list[Experience]
+    marks: dict[str, str]
+    matrix: dict[str, dict[str, str]]
+
+
+class Cadence(_Strict):
+    visit_every_days: int = Field(90, gt=0)
+    strategic_every_days: int = Field(60, gt=0)
+    callbacks_after_sale_days: list[int] = Field(default_factory=lambda: [7, 30, 90, 180])
+    grace_period_days: int = Field(60, ge=0)
+    premium_reminder_days_before: int = Field(15, ge=0)
+    prospect_daily_quota: int = Field(3, ge=0)
+
+
+class Targets(_Strict):
+    addon_rate: float = Field(0.6, ge=0, le=1)
+    referral_rate: float = Field(0.6, ge=0, le=1)
+
+
+class Limits(_Strict):
+    name_max_length: int = Field(50, gt=0)
+
+
+class Rules(_Strict):
+    """The whole rules file, validated."""
+
+    version: int = 1
+    vocabularies: dict[str, dict[str, list[str]]]
+    grading: dict[Book, list[GradeRule]]
+    actions: dict[Book, dict[str, list[str]]]
+    quadrants: Quadrants
+    experiences: Experiences
+    cadence: Cadence = Field(default_factory=Cadence)
+    targets: Targets = Field(default_factory=Targets)
+    limits: Limits = Field(default_factory=Limits)
+
+    @field_validator("vocabularies")
+    @classmethod
+    def _vocab_complete(cls, v: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, list[str]]]:
+        needed = (*RATINGS, *QUADRANT_AXES, "客户来源", "交费方式", "生日历法", "服务项目")
+        missing = [n for n in needed if n not in v]
+        if missing:
+            raise ValueError(f"缺少词表：{'、'.join(missing)}")
+        for name, words in v.items():
+            seen: dict[str, str] = {}
+            for canon, synonyms in words.items():
+                for w in (canon, *(synonyms or [])):
+                    key = normalize_header(w)
+                    if key in seen and seen[key] != canon:
+                        raise ValueError(f"词表“{name}”中“{w}”同时指向“{seen[key]}”和“{canon}”")
+                    seen[key] = canon
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Rules":
+        problems: list[str] = []
+        vocab = self.vocabularies
+        for book in ("closed", "prospect"):
+            rules = self.grading.get(book)  # type: ignore[call-overload]
+            if not rules:
+                problems.append(f"grading.{book}：没有任何分级规则")
+                continue
+            for i, r in enumerate(rules):
+                problems += _check_when(f"grading.{book}[{i}]", r.when, RATINGS, vocab)
+            for combo in itertools.product(*(list(vocab[r]) for r in RATINGS)):
+                values = dict(zip(RATINGS, combo))
+                if not any(r.matches(values) for r in rules):
+                    problems.append(
+                        f"grading.{book}：组合 {'/'.join(combo)} 没有对应的等级（规则必须覆盖全部 8 种组合）"
+                    )
+            graded = {r.grade for r in rules}
+            acts = self.actions.get(book, {})  # type: ignore[call-overload]
+            for g in sorted(graded - set(acts)):
+                problems.append(f"actions.{book}：等级 {g} 没有建议动作")
+        for i, q in enumerate(self.quadrants.rules):
+            problems += _check_when(f"quadrants.rules[{i}]", q.when, QUADRANT_AXES, vocab)
+            if q.quadrant not in QUADRANTS:
+                problems.append(f"quadrants.rules[{i}]：象限“{q.quadrant}”不是 {'/'.join(QUADRANTS)} 之一")
+        for combo in itertools.product(*(list(vocab[a]) for a in QUADRANT_AXES)):
+            values = dict(zip(QUADRANT_AXES, combo))
+            if not any(q.matches(values) for q in self.quadrants.rules):
+                problems.append(f"quadrants.rules：组合 {'/'.join(combo)} 没有对应的象限")
+        items = [e.name for e in self.experiences.items]
+        for quadrant in QUADRANTS:
+            row = self.experiences.matrix.get(quadrant)
+            if row is None:
+                problems.append(f"experiences.matrix：缺少象限“{quadrant}”")
+                continue
+            for item in items:
+                mark = row.get(item)
+                if mark not in MARKS:
+                    problems.append(
+                        f"experiences.matrix.{quadrant}.{item}：标记应为 {' '.join(MARKS)} 之一，实际为“{mark}”"
+                    )
+        unknown = set(items) - set(vocab["服务项目"])
+        if unknown:
+            problems.append(f"experiences.items：{'、'.join(sorted(unknown))} 不在“服务项目”词表中")
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    # -- the engine's questions -----------------------------------------------------
+    def canonical(self, vocab: str, text: str) -> str | None:
+        """The canonical word for ``text`` in a vocabulary, or None if unknown."""
+        return self._lookup()[vocab].get(normalize_header(text))
+
+    def choices(self, vocab: str) -> list[str]:
+        return list(self.vocabularies[vocab])
+
+    def grade(self, book: Book, ratings: dict[str, str]) -> str:
+        for r in self.grading[book]:
+            if r.matches(ratings):
+                return r.grade
+        raise AssertionError("rules are validated to be total")  # pragma: no cover
+
+    def quadrant(self, capability: str, trust: str) -> str:
+        values = {"资产能力": capability, "信赖程度": trust}
+        for q in self.quadrants.rules:
+            if q.matches(values):
+                return q.quadrant
+        raise AssertionError("rules are validated to be total")  # pragma: no cover
+
+    def _lookup(self) -> dict[str, dict[str, str]]:
+        cached = self.__dict__.get("_lookup_cache")
+        if cached is None:
+            cached = {
+                name: {normalize_header(w): canon for canon, syn in words.items() for w in (canon, *(syn or []))}
+                for name, words in self.vocabularies.items()
+            }
+            object.__setattr__(self, "_lookup_cache", cached)
+        return cached
+
+
+def _check_when(where: str, when: dict[str, Any], keys: tuple[str, ...], vocab: dict[str, dict[str, list[str]]]) -> list[str]:
+    out = []
+    for key, want in when.items():
+        if key not in keys:
+            out.append(f"{where}.when：“{key}”不是可用的条件（可用：{'、'.join(keys)}）")
+            continue
+        for w in [want] if isinstance(want, str) else want:
+            if w not in vocab[key]:
+                out.append(f"{where}.when.{key}：“{w}”不是词表中的标准值（{'/'.join(vocab[key])}）")
+    return out
+
+
+def load_rules(path: str | Path | None = None) -> Rules:
+    """Read and validate a rules file (the packaged default when ``path`` is None)."""
+    where = str(path) if path else "默认规则"
+    try:
+        text = Path(path).read_text(encoding="utf-8") if path else DEFAULT_RULES_PATH.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RulesError(f"无法读取规则文件 {where}：{exc.strerror or exc}") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise RulesError(f"规则文件 {where} 不是有效的 YAML：{exc}") from exc
+    if not isinstance(data, dict):
+        raise RulesError(f"规则文件 {where} 的顶层应是键值对（映射）")
+    try:
+        return Rules.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"])
+            msg = err["msg"].removeprefix("Value error, ")
+            lines.append(f"  - {loc}: {msg}" if loc else f"  - {msg}")
+        raise RulesError(f"规则文件 {where} 有 {len(lines)} 处问题：\n" + "\n".join(lines)) from exc
