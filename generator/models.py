@@ -98,6 +98,7 @@ class Book:
     issues: list[Issue] = field(default_factory=list)
     rows: dict[str, RowCount] = field(default_factory=dict)  # per sheet
     extra_headers: dict[str, list[str]] = field(default_factory=dict)  # unknown columns per sheet
+    column_letters: dict[str, dict[str, str]] = field(default_factory=dict)  # sheet → column key → letter
     kpis: dict[str, Any] = field(default_factory=dict)
     output: str | None = None  # workbook path, relative to the output folder
 

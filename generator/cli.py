@@ -1,0 +1,274 @@
+"""The `pasture` command line: a thin Click layer over the library.
+
+Each command parses options, makes one library call and prints the result. Exit
+codes: 0 everything accepted (warnings allowed), 1 some row or file rejected,
+2 usage error (bad option, unreadable rules file).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from . import pipeline
+from .models import Book, RunResult
+from .rules import DEFAULT_RULES_PATH, Rules, RulesError, load_rules
+
+STATUS_TEXT = {"ok": "[green]通过[/]", "warnings": "[yellow]有问题[/]", "failed": "[red]无法使用[/]"}
+SEVERITY_TEXT = {"error": "[red]错误[/]", "warning": "[yellow]警告[/]"}
+
+
+class UsageProblem(click.ClickException):
+    """A usage problem the user must fix before anything runs (exit 2)."""
+
+    exit_code = 2
+
+
+def _console(err: bool = False) -> Console:
+    return Console(stderr=err, highlight=False, soft_wrap=True)
+
+
+def _load_rules(path: Path | None) -> Rules:
+    try:
+        return load_rules(path)
+    except RulesError as exc:
+        raise UsageProblem(str(exc)) from exc
+
+
+def rules_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--rules", "rules_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="Rules file (YAML) to use instead of the packaged default.",
+    )(fn)
+
+
+def today_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+        help="Run date (YYYY-MM-DD) for future-date checks and plans; default: the real date.",
+    )(fn)
+
+
+def json_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (same as report.json).")(fn)
+
+
+def _day(value: datetime | None) -> date:
+    return value.date() if value else date.today()
+
+
+@click.group()
+@click.version_option(package_name="pasture")
+def cli() -> None:
+    """Pasture (客户牧场): grade insurance clients and plan their service.
+
+    \b
+    Example:
+        pasture template --out 我的客户.xlsx
+        pasture validate 我的客户.xlsx
+        pasture build sample_data/ --out out/
+    """
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder (workbooks/, report.json).")
+@rules_option
+@today_option
+@json_option
+def build(inputs: tuple[Path, ...], out_dir: Path, rules_path: Path | None, today: datetime | None, as_json: bool) -> None:
+    """Validate and grade agent books; write one workbook per agent and report.json.
+
+    \b
+    Example:
+        pasture build sample_data/ --out out/
+    """
+    rules = _load_rules(rules_path)
+    with _Progress(enabled=not as_json) as progress:
+        result = pipeline.build(list(inputs), out_dir, rules=rules, today=_day(today),
+                                on_start=progress.start, on_book=progress.advance)
+    if as_json:
+        click.echo(json.dumps(pipeline.report_dict(result), ensure_ascii=False, indent=2, default=str))
+    else:
+        _print_summary(result)
+        _console().print(f"工作簿：{out_dir / 'workbooks'}    报告：{out_dir / 'report.json'}")
+    sys.exit(result.exit_code)
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@rules_option
+@today_option
+@json_option
+def validate(inputs: tuple[Path, ...], rules_path: Path | None, today: datetime | None, as_json: bool) -> None:
+    """Check agent books and say exactly what to fix; writes nothing.
+
+    \b
+    Example:
+        pasture validate 我的客户.xlsx
+        pasture validate books/ --json
+    """
+    rules = _load_rules(rules_path)
+    result = pipeline.validate(list(inputs), rules=rules, today=_day(today))
+    if as_json:
+        click.echo(json.dumps(pipeline.report_dict(result), ensure_ascii=False, indent=2, default=str))
+    else:
+        _print_issues(result)
+        _print_summary(result)
+    sys.exit(result.exit_code)
+
+
+@cli.command()
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the blank .xlsx.")
+@rules_option
+def template(out_path: Path, rules_path: Path | None) -> None:
+    """Write the blank agent book with drop-downs and input hints.
+
+    \b
+    Example:
+        pasture template --out 我的客户.xlsx
+    """
+    from .template import write_template
+
+    rules = _load_rules(rules_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    write_template(out_path, rules)
+    click.echo(f"已生成模板：{out_path}")
+
+
+@cli.command()
+@click.option("--agents", default=12, show_default=True, type=click.IntRange(1, 100_000), help="Number of agents.")
+@click.option("--seed", default=7, show_default=True, type=int, help="Random seed (same seed, same books).")
+@click.option("--rows", default=None, type=click.IntRange(1, 1_000_000), help="About this many policies per agent.")
+@click.option("--clean", is_flag=True, help="No deliberate mistakes in the books.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
+@today_option
+def sample(agents: int, seed: int, rows: int | None, clean: bool, out_dir: Path, today: datetime | None) -> None:
+    """Write realistic synthetic agent books (no real people).
+
+    \b
+    Example:
+        pasture sample --agents 12 --seed 7 --out books/
+    """
+    from .sample import make_sample
+
+    paths = make_sample(out_dir, agents=agents, seed=seed, today=_day(today), rows=rows, messy=not clean)
+    click.echo(f"已生成 {len(paths)} 个文件：{out_dir}")
+
+
+@cli.group()
+def rules() -> None:
+    """Inspect and check rules files.
+
+    \b
+    Example:
+        pasture rules show > my-rules.yaml
+        pasture rules check my-rules.yaml
+    """
+
+
+@rules.command(name="check")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def rules_check(path: Path) -> None:
+    """Validate a rules file and explain every problem.
+
+    \b
+    Example:
+        pasture rules check my-rules.yaml
+    """
+    loaded = _load_rules(path)
+    click.echo(f"规则文件有效：{path}（{len(loaded.grading['closed'])} 条成交客户分级规则，"
+               f"{len(loaded.grading['prospect'])} 条未成交客户分级规则）")
+
+
+@rules.command(name="show")
+def rules_show() -> None:
+    """Print the packaged default rules (a starting point for your own copy).
+
+    \b
+    Example:
+        pasture rules show > my-rules.yaml
+    """
+    click.echo(DEFAULT_RULES_PATH.read_text(encoding="utf-8"), nl=False)
+
+
+# -- output helpers ---------------------------------------------------------------
+class _Progress:
+    """A progress bar on stderr for long runs; silent when not a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self._bar: Any = None
+
+    def __enter__(self) -> "_Progress":
+        return self
+
+    def start(self, total: int) -> None:
+        if self.enabled and total > 3:
+            from rich.progress import Progress
+
+            self._bar = Progress(console=_console(err=True), transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task("处理代理人档案", total=total)
+
+    def advance(self, book: Book) -> None:
+        if self._bar is not None:
+            self._bar.advance(self._task)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def _print_issues(result: RunResult) -> None:
+    console = _console()
+    for book in result.books:
+        if not book.issues:
+            continue
+        console.print(f"\n[bold]{_esc(book.source)}[/]  {STATUS_TEXT[book.status]}")
+        for issue in book.issues:
+            where = issue.sheet or ""
+            if issue.row:
+                where += f"!{issue.column_letter or ''}{issue.row}"
+            console.print(f"  {SEVERITY_TEXT[issue.severity]} {_esc(where)} [dim]{issue.code}[/] {_esc(issue.message)}")
+            console.print(f"      [dim]修改：{_esc(issue.hint)}[/]")
+
+
+def _print_summary(result: RunResult) -> None:
+    table = Table(title=f"汇总（{result.today.isoformat()}）", show_lines=False)
+    for header, justify in (("文件", "left"), ("工号", "left"), ("姓名", "left"), ("状态", "left"),
+                            ("读取", "right"), ("录入", "right"), ("拒绝", "right"),
+                            ("错误", "right"), ("警告", "right")):
+        table.add_column(header, justify=justify)  # type: ignore[arg-type]
+    for book in result.books:
+        rows = book.totals
+        errors = sum(1 for i in book.issues if i.severity == "error")
+        table.add_row(_esc(book.source), _esc(book.agent.agent_id), _esc(book.agent.name), STATUS_TEXT[book.status],
+                      str(rows.read), str(rows.accepted), str(rows.rejected), str(errors), str(len(book.issues) - errors))
+    console = _console()
+    console.print(table)
+    report = pipeline.report_dict(result)["totals"]
+    console.print(
+        f"共 {report['files']} 个文件：通过 {report['ok']}，有问题 {report['warnings']}，无法使用 {report['failed']}；"
+        f"读取 {report['rows']['read']} 行，录入 {report['rows']['accepted']}，拒绝 {report['rows']['rejected']}。"
+    )
+
+
+def _esc(text: object) -> str:
+    """Agent-typed text must not be read as rich markup."""
+    from rich.markup import escape
+
+    return escape(str(text))
+
+
+def main() -> None:  # pragma: no cover - console-script entry
+    cli()

@@ -1,0 +1,268 @@
+"""Turn a :class:`RawBook` into a :class:`Book`: typed records plus issues.
+
+Every data row read ends up either accepted (a :class:`Record`, possibly with warnings)
+or rejected (at least one error issue); ``read == accepted + rejected`` per sheet.
+Validation never raises for bad data: problems are values.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any, Callable
+
+from .issues import Issue, RowCount, make_issue
+from .models import AgentInfo, Book, RawBook, RawSheet, Record
+from .parse import (
+    ValueProblem,
+    clean_text,
+    is_blank,
+    parse_birthday,
+    parse_date,
+    parse_int,
+    parse_money,
+    parse_phone,
+)
+from .rules import Rules
+from .safety import needs_quote_prefix
+from .schema import (
+    AGENT_FIELDS,
+    AGENT_SHEET,
+    CLOSED_SHEET,
+    PROSPECT_SHEET,
+    SERVICE_SHEET,
+    SHEETS_BY_NAME,
+    TOTAL_WORDS,
+    Column,
+    Sheet,
+    column_letter,
+    header_index,
+    normalize_header,
+)
+
+_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "date": parse_date,
+    "birthday": parse_birthday,
+    "phone": parse_phone,
+    "money": parse_money,
+    "int": parse_int,
+}
+
+# Phone columns that identify a person; an insured child on a parent's phone is normal,
+# so 被保人电话 is left out of the shared-phone check.
+_PERSON_PHONES = {CLOSED_SHEET: ("holder_phone", "holder_name"), PROSPECT_SHEET: ("phone", "name")}
+
+
+def validate_book(raw: RawBook, rules: Rules, *, today: date) -> Book:
+    """Check every row of one agent's book against the input contract and rules."""
+    issues: list[Issue] = []
+    agent = _agent_info(raw, issues)
+    book = Book(source=raw.display, agent=agent, issues=issues)
+    for name in (CLOSED_SHEET, PROSPECT_SHEET, SERVICE_SHEET):
+        sheet = raw.sheets.get(name)
+        if sheet is None:
+            continue
+        records, count, extra_headers, letters = _validate_sheet(sheet, SHEETS_BY_NAME[name], rules, today, issues)
+        book.rows[name] = count
+        book.extra_headers[name] = extra_headers
+        book.column_letters[name] = letters
+        if name == CLOSED_SHEET:
+            book.closed = records
+        elif name == PROSPECT_SHEET:
+            book.prospects = records
+        else:
+            book.services = records
+    _check_phones(book)
+    _check_service_clients(book)
+    for issue in book.issues:
+        issue.file = raw.display
+    book.status = "ok" if not book.issues else "warnings"
+    return book
+
+
+def _agent_info(raw: RawBook, issues: list[Issue]) -> AgentInfo:
+    """Agent identity: the 代理人 sheet wins; the file name (工号_姓名) fills the gaps."""
+    kv = raw.agent_kv or {}
+    stem_id, _, stem_name = raw.stem.partition("_")
+    agent_id = clean_text(kv.get("工号"))
+    name = clean_text(kv.get("姓名"))
+    missing = [label for label, v in (("工号", agent_id), ("姓名", name)) if not v]
+    if missing:
+        issues.append(make_issue("agent-info-missing", sheet=AGENT_SHEET, column="、".join(missing), value=raw.stem))
+    phone = None
+    if not is_blank(kv.get("手机")):
+        try:
+            phone = parse_phone(kv.get("手机"))
+        except ValueProblem as p:
+            issues.append(make_issue("optional-value-dropped", sheet=AGENT_SHEET, column="手机",
+                                     value=kv.get("手机"), detail=p.detail))
+    return AgentInfo(
+        agent_id=agent_id or stem_id or raw.stem,
+        name=name or stem_name or "",
+        phone=phone,
+        team=clean_text(kv.get("团队")),
+        branch=clean_text(kv.get("营业部")),
+    )
+
+
+def _validate_sheet(
+    raw: RawSheet, sheet: Sheet, rules: Rules, today: date, issues: list[Issue]
+) -> tuple[list[Record], RowCount, list[str], dict[str, str]]:
+    index = header_index(sheet)
+    positions: dict[str, int] = {}  # column key -> cell index
+    extras: dict[int, str] = {}  # cell index -> unknown header text
+    for i, cell in enumerate(raw.headers):
+        text = clean_text(cell)
+        if text is None:
+            continue
+        col = index.get(normalize_header(text))
+        where = dict(sheet=sheet.name, row=raw.header_row, column_letter=column_letter(i))
+        if col is None:
+            extras[i] = text
+            issues.append(make_issue("unknown-column", column=text, value=text, **where))
+        elif col.key in positions:
+            issues.append(make_issue("duplicate-column", column=col.name, **where))
+        else:
+            positions[col.key] = i
+    missing = [c for c in sheet.required if c.key not in positions]
+    for col in missing:
+        issues.append(make_issue("missing-column", sheet=sheet.name, row=raw.header_row, column=col.name))
+
+    count = RowCount()
+    records: list[Record] = []
+    seen_policies: dict[str, int] = {}
+    for row_no, cells in raw.rows:
+        count.read += 1
+        row_issues: list[Issue] = []
+
+        def report(code: str, col: Column | None, value: Any = "", detail: str = "", severity: Any = None) -> None:
+            pos = positions.get(col.key) if col else None
+            row_issues.append(make_issue(
+                code, sheet=sheet.name, row=row_no, column=col.name if col else None,
+                column_letter=column_letter(pos) if pos is not None else None,
+                value=value, detail=detail, severity=severity,
+            ))
+
+        total_word = _totals_word(cells)
+        if total_word:
+            report("totals-row", None, value=total_word)
+        else:
+            values = {}
+            for col in sheet.columns:
+                pos = positions.get(col.key)
+                cell = cells[pos] if pos is not None and pos < len(cells) else None
+                values[col.key] = _parse_cell(col, cell, pos is not None, rules, today, report)
+            if sheet.name == CLOSED_SHEET and values.get("policy_no"):
+                first = seen_policies.get(values["policy_no"])
+                if first is not None:
+                    report("duplicate-policy", sheet.column("policy_no"), value=values["policy_no"], detail=str(first))
+        errors = [i for i in row_issues if i.severity == "error"]
+        issues.extend(row_issues)
+        if errors or total_word:
+            count.rejected += 1
+            continue
+        if sheet.name == CLOSED_SHEET:
+            seen_policies[values["policy_no"]] = row_no
+        extra = {h: cells[i] for i, h in extras.items() if i < len(cells) and not is_blank(cells[i])}
+        records.append(Record(sheet=sheet.name, row=row_no, values=values, extra=extra, issues=row_issues))
+        count.accepted += 1
+    letters = {key: column_letter(pos) for key, pos in positions.items()}
+    return records, count, list(extras.values()), letters
+
+
+def _totals_word(cells: list[Any]) -> str | None:
+    """A hand-made totals row: some text cell is exactly, or starts with, 合计/总计/小计."""
+    for cell in cells:
+        if isinstance(cell, str):
+            folded = normalize_header(cell)
+            if any(folded.startswith(w) for w in TOTAL_WORDS):
+                return cell.strip()
+    return None
+
+
+def _parse_cell(col: Column, cell: Any, present: bool, rules: Rules, today: date, report: Callable[..., None]) -> Any:
+    """Parse one cell; report problems (error if required, dropped-warning otherwise)."""
+    if is_blank(cell):
+        if col.required and present:
+            report("missing-required", col)
+        return col.default
+    try:
+        value = _convert(col, cell, rules, today)
+    except ValueProblem as problem:
+        if col.required:
+            report(problem.code, col, value=cell, detail=problem.detail)
+        else:
+            detail = {
+                "future-date": f"晚于今天 {problem.detail}",
+                "invalid-choice": f"不是可选项，可选：{problem.detail}",
+            }.get(problem.code, problem.detail)
+            report("optional-value-dropped", col, value=cell, detail=detail)
+        return col.default
+    if col.kind == "name":
+        if needs_quote_prefix(value):
+            report("suspicious-text", col, value=value[:1])
+        if len(value) > rules.limits.name_max_length:
+            report("name-too-long", col, value=len(value))
+    return value
+
+
+def _convert(col: Column, cell: Any, rules: Rules, today: date) -> Any:
+    if col.kind == "choice":
+        text = clean_text(cell) or ""
+        assert col.vocab is not None
+        canon = rules.canonical(col.vocab, text)
+        if canon is None:
+            raise ValueProblem("invalid-choice", "、".join(rules.choices(col.vocab)))
+        return canon
+    parser = _PARSERS.get(col.kind)
+    if parser is None:
+        return clean_text(cell)
+    value = parser(cell)
+    if col.not_future and isinstance(value, date) and value > today:
+        raise ValueProblem("future-date", today.isoformat())
+    return value
+
+
+def _check_phones(book: Book) -> None:
+    """Data-integrity warnings: agent's own phone on a client; one phone, many people."""
+    by_phone: dict[str, dict[str, list[tuple[Record, str]]]] = defaultdict(lambda: defaultdict(list))
+    for sheet_name, records in ((CLOSED_SHEET, book.closed), (PROSPECT_SHEET, book.prospects)):
+        phone_key, name_key = _PERSON_PHONES[sheet_name]
+        sheet = SHEETS_BY_NAME[sheet_name]
+        for rec in records:
+            for col in sheet.columns:
+                phone = rec.get(col.key) if col.kind == "phone" else None
+                if phone and book.agent.phone and phone == book.agent.phone:
+                    _warn(book, rec, "phone-is-agent", col, value=phone)
+            phone = rec.get(phone_key)
+            if phone:
+                by_phone[phone][rec.get(name_key)].append((rec, sheet_name))
+    for phone, people in by_phone.items():
+        if len(people) < 2 or phone == book.agent.phone:
+            continue
+        names = "、".join(sorted(str(n) for n in people))
+        for entries in people.values():
+            for rec, sheet_name in entries:
+                col = SHEETS_BY_NAME[sheet_name].column(_PERSON_PHONES[sheet_name][0])
+                _warn(book, rec, "shared-phone", col, value=phone, detail=names)
+
+
+def _check_service_clients(book: Book) -> None:
+    known: set[str] = set()
+    for rec in book.closed:
+        known.update(normalize_header(v) for v in (rec.get("client_id"), rec.get("holder_name")) if v)
+    for rec in book.prospects:
+        known.update(normalize_header(v) for v in (rec.get("client_id"), rec.get("name")) if v)
+    col = SHEETS_BY_NAME[SERVICE_SHEET].column("client")
+    for rec in book.services:
+        ref = rec.get("client")
+        if ref and normalize_header(ref) not in known:
+            _warn(book, rec, "unknown-client", col, value=ref)
+
+
+def _warn(book: Book, rec: Record, code: str, col: Column, value: Any = "", detail: str = "") -> None:
+    letter = book.column_letters.get(rec.sheet, {}).get(col.key)
+    issue = make_issue(code, sheet=rec.sheet, row=rec.row, column=col.name, column_letter=letter,
+                       value=value, detail=detail)
+    rec.issues.append(issue)
+    book.issues.append(issue)
