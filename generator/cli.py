@@ -60,6 +60,13 @@ def json_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (same as report.json).")(fn)
 
 
+def exit_zero_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--exit-zero", is_flag=True,
+        help="Exit 0 even when rows or files were rejected (the report still says so).",
+    )(fn)
+
+
 def _day(value: datetime | None) -> date:
     return value.date() if value else date.today()
 
@@ -84,7 +91,9 @@ def cli() -> None:
 @rules_option
 @today_option
 @json_option
-def build(inputs: tuple[Path, ...], out_dir: Path, rules_path: Path | None, today: datetime | None, as_json: bool) -> None:
+@exit_zero_option
+def build(inputs: tuple[Path, ...], out_dir: Path, rules_path: Path | None, today: datetime | None, as_json: bool,
+          exit_zero: bool) -> None:
     """Validate and grade agent books; write one workbook per agent and report.json.
 
     \b
@@ -100,7 +109,7 @@ def build(inputs: tuple[Path, ...], out_dir: Path, rules_path: Path | None, toda
     else:
         _print_summary(result)
         _console().print(f"工作簿：{out_dir / 'workbooks'}    报告：{out_dir / 'report.json'}")
-    sys.exit(result.exit_code)
+    sys.exit(0 if exit_zero else result.exit_code)
 
 
 @cli.command()
@@ -108,7 +117,9 @@ def build(inputs: tuple[Path, ...], out_dir: Path, rules_path: Path | None, toda
 @rules_option
 @today_option
 @json_option
-def validate(inputs: tuple[Path, ...], rules_path: Path | None, today: datetime | None, as_json: bool) -> None:
+@exit_zero_option
+def validate(inputs: tuple[Path, ...], rules_path: Path | None, today: datetime | None, as_json: bool,
+             exit_zero: bool) -> None:
     """Check agent books and say exactly what to fix; writes nothing.
 
     \b
@@ -123,7 +134,7 @@ def validate(inputs: tuple[Path, ...], rules_path: Path | None, today: datetime 
     else:
         _print_issues(result)
         _print_summary(result)
-    sys.exit(result.exit_code)
+    sys.exit(0 if exit_zero else result.exit_code)
 
 
 @cli.command()

@@ -151,7 +151,7 @@ def _validate_sheet(
             for col in sheet.columns:
                 pos = positions.get(col.key)
                 cell = cells[pos] if pos is not None and pos < len(cells) else None
-                values[col.key] = _parse_cell(col, cell, pos is not None, rules, today, report)
+                values[col.key] = _parse_cell(col, cell, rules, today, report)
             if sheet.name == CLOSED_SHEET and values.get("policy_no"):
                 first = seen_policies.get(values["policy_no"])
                 if first is not None:
@@ -180,10 +180,12 @@ def _totals_word(cells: list[Any]) -> str | None:
     return None
 
 
-def _parse_cell(col: Column, cell: Any, present: bool, rules: Rules, today: date, report: Callable[..., None]) -> Any:
+def _parse_cell(col: Column, cell: Any, rules: Rules, today: date, report: Callable[..., None]) -> Any:
     """Parse one cell; report problems (error if required, dropped-warning otherwise)."""
+    if col.kind in ("text", "name"):
+        cell = clean_text(cell)  # control characters alone count as blank
     if is_blank(cell):
-        if col.required and present:
+        if col.required:
             report("missing-required", col)
         return col.default
     try:
