@@ -1,0 +1,649 @@
+"""Write one agent's graded book as a fresh Excel workbook (xlsxwriter).
+
+The workbook is built from the :class:`~generator.models.Book` alone, never by copying
+the agent's file, so nothing active (formulas, macros, links) can travel from input to
+output. Every cell goes through :meth:`Cells.put`, which writes agents' text with
+``write_string`` and a quote-prefix format when it looks like a formula.
+
+    >>> from datetime import date
+    >>> from generator.models import AgentInfo, Book
+    >>> from generator.rules import load_rules
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "1001.xlsx"
+    >>> write_agent_workbook(Book("1001.xlsx", AgentInfo("1001", "张三")), load_rules(), out,
+    ...                      today=date(2026, 11, 5))
+    >>> out.exists()
+    True
+
+Sheets: 总览, 成交客户, 未成交客户, 服务记录 (only when there are service records),
+数据问题, 说明.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from .issues import Issue
+from .models import Book, MonthDay, Record
+from .rules import QUADRANTS, Condition, Rules
+from .safety import needs_quote_prefix
+from .schema import CLOSED, PROSPECT, SERVICE, Sheet, column_letter, match_sheet
+
+__all__ = [
+    "WORKBOOK_OPTIONS",
+    "SHEET_OVERVIEW",
+    "SHEET_ISSUES",
+    "SHEET_HELP",
+    "Cells",
+    "atomic_workbook",
+    "write_agent_workbook",
+    "experience_text",
+    "rating_text",
+]
+
+# Measured: these options keep agents' text as text and skip a regex per string.
+WORKBOOK_OPTIONS: dict[str, Any] = {
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+}
+
+SHEET_OVERVIEW = "总览"
+SHEET_ISSUES = "数据问题"
+SHEET_HELP = "说明"
+
+DERIVED_MARK = "（推定）"
+SEVERITY_TEXT = {"error": "错误", "warning": "警告"}
+# Excel refuses more hyperlinks than this per worksheet; later issues get plain text.
+_MAX_LINKS = 65_000
+
+# Named cell styles; Cells combines them and caches one xlsxwriter Format per combination.
+STYLES: dict[str, dict[str, Any]] = {
+    "title": {"bold": True, "font_size": 16, "font_color": "#1F4E78"},
+    "subtitle": {"font_color": "#595959"},
+    "section": {"bold": True, "font_size": 12, "font_color": "#1F4E78", "bottom": 2},
+    "header": {"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E78", "border": 1,
+               "text_wrap": True, "align": "center", "valign": "vcenter"},
+    "header_result": {"bg_color": "#375623"},
+    "header_extra": {"bg_color": "#7F7F7F"},
+    "header_required": {"font_color": "#FFD966"},
+    "date": {"num_format": "yyyy-mm-dd"},
+    "datetime": {"num_format": "yyyy-mm-dd hh:mm"},
+    "money": {"num_format": "#,##0.00"},
+    "int": {"num_format": "0"},
+    "text": {"num_format": "@"},
+    "pct": {"num_format": "0.0%"},
+    "pct0": {"num_format": "0%"},
+    "wrap": {"text_wrap": True, "valign": "top"},
+    "center": {"align": "center"},
+    "bold": {"bold": True},
+    "muted": {"font_color": "#7F7F7F"},
+    "link": {"font_color": "#0563C1", "underline": 1},
+    "good": {"bold": True, "font_color": "#006100", "bg_color": "#C6EFCE"},
+    "bad": {"bold": True, "font_color": "#9C0006", "bg_color": "#FFC7CE"},
+    "error": {"font_color": "#9C0006", "bold": True},
+    "warning": {"font_color": "#9C5700"},
+    "box": {"border": 1, "border_color": "#BFBFBF"},
+}
+# Fill colours for the 等级 column, in grade order (A, B, C, D, then repeats).
+GRADE_FILLS = ("#C6EFCE", "#DDEBF7", "#FFEB9C", "#F2F2F2", "#FCE4D6")
+
+
+class Cells:
+    """The one way cells are written: typed values, cached formats, safe strings."""
+
+    def __init__(self, wb: Workbook) -> None:
+        self.wb = wb
+        self._formats: dict[tuple[tuple[str, ...], bool], Format] = {}
+
+    def fmt(self, *styles: str | None, quote: bool = False) -> Format | None:
+        """The cached Format for a combination of named styles (None for plain cells)."""
+        names = tuple(s for s in styles if s)
+        if not names and not quote:
+            return None
+        key = (names, quote)
+        found = self._formats.get(key)
+        if found is None:
+            props: dict[str, Any] = {}
+            for name in names:
+                props.update(STYLES[name])
+            if quote:
+                # The cell keeps its text when edited in Excel/WPS instead of turning into
+                # a formula (the leading apostrophe is not part of the value).
+                props["quote_prefix"] = True
+            found = self._formats[key] = self.wb.add_format(props)
+        return found
+
+    def put(self, ws: Worksheet, row: int, col: int, value: Any, *styles: str | None) -> None:
+        """Write ``value`` with its natural Excel type; text never becomes a formula."""
+        if value is None or (isinstance(value, str) and value == ""):
+            if any(styles):
+                ws.write_blank(row, col, None, self.fmt(*styles))
+            return
+        if isinstance(value, bool):
+            ws.write_boolean(row, col, value, self.fmt(*styles))
+        elif isinstance(value, (int, float, Decimal)):
+            number = float(value)
+            if math.isfinite(number):
+                ws.write_number(row, col, number, self.fmt(*styles))
+            else:
+                ws.write_string(row, col, str(value), self.fmt(*styles))
+        elif isinstance(value, datetime):
+            ws.write_datetime(row, col, value, self.fmt(*styles, "datetime"))
+        elif isinstance(value, date):
+            ws.write_datetime(row, col, value, self.fmt(*styles, "date"))
+        else:
+            # MonthDay renders as "3月12日"; anything else as its text.
+            text = value if isinstance(value, str) else str(value)
+            ws.write_string(row, col, text, self.fmt(*styles, quote=needs_quote_prefix(text)))
+
+    def link(self, ws: Worksheet, row: int, col: int, target: str, text: str) -> None:
+        """An internal hyperlink (``'成交客户'!A7``) showing ``text``."""
+        ws.write_url(row, col, f"internal:{target}", self.fmt("link", quote=needs_quote_prefix(text)),
+                     string=text)
+
+
+@contextmanager
+def atomic_workbook(path: Path, *, created: date) -> Iterator[Workbook]:
+    """Open a workbook that appears at ``path`` only once fully written.
+
+    It is written to a temporary file in the same folder and moved over ``path`` with
+    ``os.replace``, so a crash never leaves a half-written file under the real name.
+    The created date is fixed so the same input gives the same document properties.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # A random name (not mkstemp) so the file gets the usual umask permissions.
+    tmp = path.with_name(f".~pasture-{uuid.uuid4().hex}.tmp")
+    wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
+    wb.set_properties({"created": datetime.combine(created, time()), "author": "Pasture 客户牧场"})
+    try:
+        yield wb
+        wb.close()
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+# --- text helpers shared with other outputs -----------------------------------------
+
+def rating_text(value: str | None, derived: bool) -> str:
+    """``高`` or ``高（推定）`` when the value was derived, not given by the agent."""
+    if not value:
+        return ""
+    return value + DERIVED_MARK if derived else value
+
+
+def experience_text(experiences: Sequence[tuple[str, str]]) -> str:
+    """``☆生活服务、☆量身定制；✓常规服务、定期拜访；酌情：一般活动`` (× items left out)."""
+    strategic = [item for mark, item in experiences if mark == "☆"]
+    given = [item for mark, item in experiences if mark == "✓"]
+    optional = [item for mark, item in experiences if mark == "◎"]
+    parts = []
+    if strategic:
+        parts.append("、".join("☆" + item for item in strategic))
+    if given:
+        parts.append("✓" + "、".join(given))
+    if optional:
+        parts.append("酌情：" + "、".join(optional))
+    return "；".join(parts)
+
+
+def condition_text(cond: Condition) -> str:
+    """A rule's ``when`` in words: ``经济条件为好、保险意识为强``."""
+    if not cond.when:
+        return "其余情况"
+    parts = []
+    for key, want in cond.when.items():
+        words = [want] if isinstance(want, str) else list(want)
+        parts.append(f"{key}为{'或'.join(words)}")
+    return "、".join(parts)
+
+
+# --- the record sheets ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Col:
+    header: str
+    width: float
+    get: Callable[[Record], Any]
+    style: str | None = None  # cell style: date / money / int / text / wrap
+    header_style: str | None = None  # extra header colour: result / extra / required
+
+
+_KIND_STYLE = {"date": "date", "money": "money", "int": "int", "phone": "text"}
+_RATING_KEYS = {"capability": "资产能力", "trust": "信赖程度"}
+
+
+def _value_getter(key: str) -> Callable[[Record], Any]:
+    return lambda r: r.values.get(key)
+
+
+def _record_columns(sheet: Sheet, extra_headers: Sequence[str], *, graded: bool) -> list[_Col]:
+    cols: list[_Col] = []
+    for c in sheet.columns:
+        if graded and c.key in _RATING_KEYS:
+            # Shown once, in the result block, as the effective value (given or derived).
+            continue
+        get = _value_getter(c.key)
+        if c.key == "client_id":
+            get = lambda r: r.values.get("client_id") or r.client_key  # noqa: E731
+        style = _KIND_STYLE.get(c.kind, "wrap" if c.width >= 20 else None)
+        cols.append(_Col(c.name, c.width, get, style, "header_required" if c.required else None))
+    if graded:
+        cols += [
+            _Col("等级", 6, lambda r: r.grade, "center", "header_result"),
+            _Col("象限", 6, lambda r: r.quadrant, "center", "header_result"),
+            _Col("资产能力", 10, lambda r: rating_text(r.capability, "资产能力" in r.derived),
+                 None, "header_result"),
+            _Col("信赖程度", 10, lambda r: rating_text(r.trust, "信赖程度" in r.derived),
+                 None, "header_result"),
+            _Col("建议动作", 30, lambda r: "；".join(r.actions), "wrap", "header_result"),
+            _Col("建议体验", 40, lambda r: experience_text(r.experiences), "wrap", "header_result"),
+        ]
+    cols.append(_Col("问题", 40, lambda r: "；".join(i.message for i in r.issues), "wrap",
+                     "header_result"))
+    for h in extra_headers:
+        cols.append(_Col(h, 14, lambda r, h=h: r.extra.get(h), None, "header_extra"))  # type: ignore[misc]
+    return cols
+
+
+def _extra_headers(book: Book, sheet: str, records: Sequence[Record]) -> list[str]:
+    # Prefer the reader's header order; fall back to first appearance in the rows.
+    headers = list(book.extra_headers.get(sheet, []))
+    seen = set(headers)
+    for r in records:
+        for h in r.extra:
+            if h not in seen:
+                seen.add(h)
+                headers.append(h)
+    return headers
+
+
+def _setup_table(ws: Worksheet, cells: Cells, cols: Sequence[_Col], n_rows: int,
+                 *, freeze_cols: int) -> None:
+    """Header row, widths, freeze panes, filter and print layout of a table sheet."""
+    ws.set_row(0, 32)
+    for i, col in enumerate(cols):
+        ws.set_column(i, i, col.width, cells.fmt("text") if col.style == "text" else None)
+        cells.put(ws, 0, i, col.header, "header", col.header_style)
+    ws.freeze_panes(1, freeze_cols)
+    ws.autofilter(0, 0, max(n_rows, 1), len(cols) - 1)
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.repeat_rows(0)
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+
+
+class _Writer:
+    """Writes one book; remembers where each accepted row landed for the issue links."""
+
+    def __init__(self, wb: Workbook, book: Book, rules: Rules, today: date) -> None:
+        self.wb, self.book, self.rules, self.today = wb, book, rules, today
+        self.cells = Cells(wb)
+        # (canonical sheet, original Excel row) → (sheet here, {column header: index}, row here)
+        self.rows: dict[tuple[str, int], tuple[str, dict[str, int], int]] = {}
+        self.grade_formats: dict[str, Format] = {}
+
+    # -- sheets 2–4 --------------------------------------------------------------
+    def records(self, sheet: Sheet, records: Sequence[Record], *, graded: bool) -> None:
+        ws = self.wb.add_worksheet(sheet.name)
+        cols = _record_columns(sheet, _extra_headers(self.book, sheet.name, records), graded=graded)
+        _setup_table(ws, self.cells, cols, len(records), freeze_cols=2 if graded else 0)
+        index = {c.header: i for i, c in enumerate(cols)}
+        for n, rec in enumerate(records, start=1):
+            for i, col in enumerate(cols):
+                self.cells.put(ws, n, i, col.get(rec), col.style)
+            self.rows.setdefault((rec.sheet, rec.row), (sheet.name, index, n))
+        if graded and records:
+            grade_col = index["等级"]
+            for grade, fill in zip(_all_grades(self.rules), _cycle(GRADE_FILLS)):
+                fmt = self.grade_formats.get(grade)
+                if fmt is None:
+                    fmt = self.grade_formats[grade] = self.wb.add_format({"bg_color": fill, "bold": True})
+                ws.conditional_format(1, grade_col, len(records), grade_col, {
+                    "type": "cell", "criteria": "==", "value": f'"{grade}"', "format": fmt})
+
+    # -- sheet 1 -----------------------------------------------------------------
+    def overview(self) -> None:
+        ws = self.wb.add_worksheet(SHEET_OVERVIEW)
+        put, book, kpis = self.cells.put, self.book, self.book.kpis
+        a = book.agent
+        ws.set_column(0, 0, 16)
+        ws.set_column(1, 3, 12)
+        ws.set_column(4, 4, 44)
+        ws.hide_gridlines(2)
+        put(ws, 0, 0, f"客户经营报表：{a.agent_id} {a.name}".strip(), "title")
+        ws.set_row(0, 26)
+        put(ws, 1, 0, f"团队：{a.team or '—'}　营业部：{a.branch or '—'}　"
+                      f"生成日期：{self.today.isoformat()}　来源：{book.source}", "subtitle")
+
+        # KPI block.
+        row = 3
+        put(ws, row, 0, "关键指标", "section")
+        row += 1
+        for i, h in enumerate(("指标", "数值", "目标", "达成", "说明")):
+            put(ws, row, i, h, "header")
+        targets = self.rules.targets
+        issues = kpis.get("issues") or {}
+        kpi_rows: list[tuple[str, Any, str | None, float | None, str]] = [
+            ("客户数", kpis.get("clients", 0), "int", None, "成交客户人数，同一客户多张保单只计一次"),
+            ("准客户数", kpis.get("prospects", 0), "int", None, "未成交客户人数"),
+            ("保单数", kpis.get("policies", 0), "int", None, "录入成功的保单行数"),
+            ("年交保费合计", kpis.get("premium", 0.0), "money", None, "全部已录入保单的年交保费之和（元）"),
+            ("加保率", kpis.get("addon_rate"), "pct", targets.addon_rate, "持有两张及以上保单的成交客户占比"),
+            ("转介绍率", kpis.get("referral_rate"), "pct", targets.referral_rate, "介绍过其他客户的成交客户占比"),
+            ("数据问题", f"错误 {issues.get('error', 0)} 条 / 警告 {issues.get('warning', 0)} 条",
+             None, None, "详见“数据问题”工作表"),
+        ]
+        for label, value, style, target, note in kpi_rows:
+            row += 1
+            put(ws, row, 0, label, "bold", "box")
+            if style == "pct" and value is None:
+                put(ws, row, 1, "—", "muted", "box", "center")
+            else:
+                put(ws, row, 1, value, style, "box")
+            if target is None:
+                put(ws, row, 2, "", "box")
+                put(ws, row, 3, "", "box")
+            else:
+                put(ws, row, 2, target, "pct0", "box")
+                if value is None:
+                    put(ws, row, 3, "—", "muted", "box", "center")
+                elif value >= target:
+                    put(ws, row, 3, "✓ 达标", "good", "box", "center")
+                else:
+                    put(ws, row, 3, "✗ 未达标", "bad", "box", "center")
+            put(ws, row, 4, note, "muted", "box")
+
+        # Grade mix: closed and prospect side by side so one clustered chart shows both.
+        row += 2
+        put(ws, row, 0, "客户等级分布", "section")
+        row += 1
+        grade_header = row
+        for i, h in enumerate(("等级", "成交客户", "未成交客户")):
+            put(ws, row, i, h, "header")
+        closed_grades = _grades(self.rules, "closed")
+        prospect_grades = _grades(self.rules, "prospect")
+        gc, gp = kpis.get("grades_closed") or {}, kpis.get("grades_prospect") or {}
+        for g in _all_grades(self.rules):
+            row += 1
+            put(ws, row, 0, g, "bold", "box", "center")
+            put(ws, row, 1, gc.get(g, 0) if g in closed_grades else "", "box")
+            put(ws, row, 2, gp.get(g, 0) if g in prospect_grades else "", "box")
+        grade_last = row
+
+        # Quadrant mix with the strategy for each.
+        row += 2
+        put(ws, row, 0, "四象限分布（成交客户与准客户）", "section")
+        row += 1
+        quad_header = row
+        for i, h in enumerate(("象限", "人数")):
+            put(ws, row, i, h, "header")
+        ws.merge_range(row, 2, row, 4, "", self.cells.fmt("header"))
+        put(ws, row, 2, "经营策略", "header")
+        quads = kpis.get("quadrants") or {}
+        strategy = self.rules.quadrants.strategy
+        for q in _quadrants(self.rules):
+            row += 1
+            put(ws, row, 0, q, "bold", "box", "center")
+            put(ws, row, 1, quads.get(q, 0), "box")
+            ws.merge_range(row, 2, row, 4, "", self.cells.fmt("box", "wrap"))
+            put(ws, row, 2, strategy.get(q, ""), "box", "wrap")
+        quad_last = row
+
+        # Native charts that reference the tables above, so they update if edited.
+        grade_chart = self.wb.add_chart({"type": "column"})
+        for col, colour in ((1, "#1F4E78"), (2, "#A9C4E4")):
+            grade_chart.add_series({
+                "name": [SHEET_OVERVIEW, grade_header, col],
+                "categories": [SHEET_OVERVIEW, grade_header + 1, 0, grade_last, 0],
+                "values": [SHEET_OVERVIEW, grade_header + 1, col, grade_last, col],
+                "fill": {"color": colour},
+                "data_labels": {"value": True},
+            })
+        grade_chart.set_title({"name": "客户等级分布"})
+        grade_chart.set_y_axis({"name": "人数", "major_gridlines": {"visible": True}})
+        grade_chart.set_legend({"position": "bottom"})
+        grade_chart.set_size({"width": 460, "height": 290})
+        quad_chart = self.wb.add_chart({"type": "pie"})
+        quad_chart.add_series({
+            "name": "四象限分布",
+            "categories": [SHEET_OVERVIEW, quad_header + 1, 0, quad_last, 0],
+            "values": [SHEET_OVERVIEW, quad_header + 1, 1, quad_last, 1],
+            "data_labels": {"category": True, "value": True, "percentage": False},
+        })
+        quad_chart.set_title({"name": "四象限分布"})
+        quad_chart.set_legend({"position": "right"})
+        quad_chart.set_size({"width": 420, "height": 290})
+        ws.insert_chart(3, 6, grade_chart)
+        ws.insert_chart(19, 6, quad_chart)
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 1)
+
+    # -- sheet 5 -----------------------------------------------------------------
+    def issues(self) -> None:
+        ws = self.wb.add_worksheet(SHEET_ISSUES)
+        put = self.cells.put
+        headers = (("严重程度", 8), ("工作表", 12), ("行", 6), ("列", 14), ("代码", 20),
+                   ("问题", 50), ("修改建议", 50), ("位置", 18))
+        cols = [_Col(h, w, lambda r: None) for h, w in headers]
+        ordered = sorted(self.book.issues, key=_issue_order)
+        _setup_table(ws, self.cells, cols, len(ordered), freeze_cols=0)
+        links = 0
+        for n, issue in enumerate(ordered, start=1):
+            sev = issue.severity
+            put(ws, n, 0, SEVERITY_TEXT.get(sev, sev), sev if sev in STYLES else None)
+            put(ws, n, 1, issue.sheet)
+            put(ws, n, 2, issue.row)
+            put(ws, n, 3, issue.column)
+            put(ws, n, 4, issue.code)
+            put(ws, n, 5, issue.message, "wrap")
+            put(ws, n, 6, issue.hint, "wrap")
+            where = issue_location(issue)
+            target = self._target(issue)
+            if target and links < _MAX_LINKS:
+                self.cells.link(ws, n, 7, target, where)
+                links += 1
+            else:
+                put(ws, n, 7, where)
+
+    def _target(self, issue: Issue) -> str | None:
+        """``'成交客户'!C7`` for an issue on a row that is in this workbook."""
+        if not issue.sheet or issue.row is None:
+            return None
+        found = match_sheet(issue.sheet)
+        canonical = found.name if found else issue.sheet
+        hit = self.rows.get((canonical, issue.row))
+        if hit is None:
+            return None
+        sheet, index, row = hit
+        col = index.get(issue.column or "", 0)
+        return f"'{sheet}'!{column_letter(col)}{row + 1}"
+
+    # -- sheet 6 -----------------------------------------------------------------
+    def help(self, sheets: Sequence[str]) -> None:
+        ws = self.wb.add_worksheet(SHEET_HELP)
+        write_rules_help(ws, self.cells, self.rules, sheets)
+
+
+def write_rules_help(ws: Worksheet, cells: Cells, rules: Rules, sheets: Sequence[str]) -> None:
+    """The 说明 sheet: how to read the workbook, generated from the rules so it cannot drift."""
+    put = cells.put
+    items = [e.name for e in rules.experiences.items]
+    ws.set_column(0, 0, 14)
+    ws.set_column(1, 1, 44)
+    ws.set_column(2, 2, 48)
+    ws.set_column(3, 3 + len(items), 10)
+    ws.hide_gridlines(2)
+    row = 0
+    put(ws, row, 0, "怎样阅读这份工作簿", "title")
+    row += 2
+
+    def section(title: str) -> None:
+        nonlocal row
+        put(ws, row, 0, title, "section")
+        row += 1
+
+    def header(*names: str) -> None:
+        nonlocal row
+        for i, name in enumerate(names):
+            put(ws, row, i, name, "header")
+        row += 1
+
+    def line(*values: Any, style: str | None = "wrap") -> None:
+        nonlocal row
+        for i, value in enumerate(values):
+            put(ws, row, i, value, style, "box")
+        row += 1
+
+    section("各工作表")
+    about = {
+        SHEET_OVERVIEW: "关键指标、等级与四象限分布及图表",
+        CLOSED.name: "每张录入成功的保单一行，右侧绿色表头的列是系统给出的分级和建议，灰色表头是原表中无法识别、原样保留的列",
+        PROSPECT.name: "每位录入成功的准客户一行，列的含义同上",
+        SERVICE.name: "录入成功的服务记录",
+        SHEET_ISSUES: "原表中发现的全部问题，“错误”的行没有录入，“警告”的行已录入；点击“位置”可跳到本工作簿中对应的行",
+        SHEET_HELP: "本页",
+    }
+    header("工作表", "内容")
+    for name in sheets:
+        line(name, about.get(name, ""))
+    row += 1
+
+    for book, label in (("closed", "成交客户"), ("prospect", "未成交客户")):
+        section(f"{label}的等级（按经济条件、保险意识、影响力）")
+        put(ws, row, 0, "从上到下逐条判断，第一条符合的规则决定等级。", "muted")
+        row += 1
+        header("等级", "条件", "建议动作")
+        for r in rules.grading[book]:  # type: ignore[index]
+            line(r.grade, condition_text(r), "；".join(rules.actions[book].get(r.grade, [])))  # type: ignore[index]
+        row += 1
+
+    section("四象限（按资产能力、信赖程度）")
+    header("象限", "条件", "经营策略")
+    for q in rules.quadrants.rules:
+        line(q.quadrant, condition_text(q), rules.quadrants.strategy.get(q.quadrant, ""))
+    row += 1
+
+    section("“（推定）”是什么意思")
+    derive = rules.quadrants.derive
+    put(ws, row, 0, "资产能力或信赖程度没有填写时，系统按下面的规则推定，并在表中写成“高（推定）”这样的形式；"
+                    "填写后以填写的为准。", "wrap")
+    ws.set_row(row, 30)
+    row += 1
+    header("项目", "推定为“高”的条件", "其余情况")
+    line("资产能力", f"经济条件为{'或'.join(derive.capability_high_when_economy)}", "低")
+    signals = derive.trust_high_when
+    conds = []
+    if signals.sources:
+        conds.append(f"客户来源为{'或'.join(signals.sources)}")
+    if signals.min_policies:
+        conds.append(f"持有 {signals.min_policies} 张及以上保单")
+    if signals.made_referral:
+        conds.append("介绍过其他客户")
+    if signals.min_tenure_years:
+        conds.append(f"第一张保单已满 {signals.min_tenure_years:g} 年")
+    line("信赖程度", "满足任意一条即可：" + "；".join(conds) if conds else "—", "低")
+    row += 1
+
+    section("客户体验矩阵")
+    header("象限", *items)
+    for q in _quadrants(rules):
+        marks = rules.experiences.matrix.get(q, {})
+        line(q, *(marks.get(i, "") for i in items), style="center")
+    line("成本", *(e.cost for e in rules.experiences.items), style="center")
+    row += 1
+    header("标记", "含义")
+    for mark, meaning in rules.experiences.marks.items():
+        line(mark, meaning)
+    put(ws, row, 0, "“建议体验”列先列出 ☆ 重点体验，再列出 ✓ 基本体验，最后是“酌情：”后的 ◎ 体验；"
+                    "× 不提供的体验不列出。每次体验之后请修正客户档案，等级和象限可能随之变化。", "wrap")
+    ws.set_row(row, 30)
+    row += 2
+
+    section("经营目标")
+    header("指标", "目标")
+    line("加保率", f"不低于 {rules.targets.addon_rate:.0%}（持有两张及以上保单的成交客户占比）")
+    line("转介绍率", f"不低于 {rules.targets.referral_rate:.0%}（介绍过其他客户的成交客户占比）")
+
+
+def issue_location(issue: Issue) -> str:
+    """Where the issue is in the agent's original book: ``成交客户!C5``."""
+    if not issue.sheet:
+        return ""
+    if issue.row is None:
+        return issue.sheet
+    if issue.column_letter:
+        return f"{issue.sheet}!{issue.column_letter}{issue.row}"
+    return f"{issue.sheet}!{issue.row}:{issue.row}"
+
+
+_SHEET_ORDER = {s.name: i for i, s in enumerate((CLOSED, PROSPECT, SERVICE))}
+
+
+def _issue_order(issue: Issue) -> tuple[int, int, int]:
+    # Errors first; then file-level problems, then sheets in book order, then rows.
+    sheet = -1 if not issue.sheet else _SHEET_ORDER.get(issue.sheet, len(_SHEET_ORDER))
+    return (0 if issue.severity == "error" else 1, sheet, issue.row or 0)
+
+
+def _grades(rules: Rules, book: str) -> list[str]:
+    return list(dict.fromkeys(r.grade for r in rules.grading[book]))  # type: ignore[index]
+
+
+def _all_grades(rules: Rules) -> list[str]:
+    return sorted(set(_grades(rules, "closed")) | set(_grades(rules, "prospect")))
+
+
+def _quadrants(rules: Rules) -> list[str]:
+    return [q for q in QUADRANTS if q in rules.experiences.matrix or q in rules.quadrants.strategy]
+
+
+def _cycle(values: Sequence[str]) -> Iterator[str]:
+    while True:
+        yield from values
+
+
+def write_agent_workbook(book: Book, rules: Rules, path: Path, *, today: date) -> None:
+    """Write ``book`` (validated and classified) as the agent's workbook at ``path``.
+
+    The file is replaced atomically; the same book and ``today`` give the same cells.
+    """
+    with atomic_workbook(path, created=today) as wb:
+        a = book.agent
+        wb.set_properties({
+            "created": datetime.combine(today, time()),
+            "author": "Pasture 客户牧场",
+            "title": f"客户经营报表 {a.agent_id} {a.name}",
+        })
+        w = _Writer(wb, book, rules, today)
+        sheets = [SHEET_OVERVIEW, CLOSED.name, PROSPECT.name]
+        # The overview is created first so it is the first tab, but its charts only
+        # reference its own cells, so record sheets can be filled afterwards.
+        w.overview()
+        w.records(CLOSED, book.closed, graded=True)
+        w.records(PROSPECT, book.prospects, graded=True)
+        if book.services:
+            w.records(SERVICE, book.services, graded=False)
+            sheets.append(SERVICE.name)
+        w.issues()
+        sheets += [SHEET_ISSUES, SHEET_HELP]
+        w.help(sheets)
