@@ -1,0 +1,865 @@
+"""Synthetic agent books for demos, tests and benchmarks (示例数据).
+
+``make_sample(out_dir, today=...)`` writes one workbook per agent, named
+``<工号>_<姓名>.xlsx``, laid out exactly as the input contract in :mod:`generator.schema`
+says: a key/value ``代理人`` sheet, then ``成交客户`` (one row per policy),
+``未成交客户`` and ``服务记录``. Everything is drawn from one ``random.Random(seed)``,
+and the workbook's creation time is pinned to ``today``, so the same arguments give
+byte-identical files.
+
+The people are invented: names are random combinations of common surnames and given-name
+characters, phones are random numbers in the mainland-mobile format, addresses are random
+streets. Nothing refers to a real person.
+
+The books look like what agents actually keep: clients with one to three policies (so the
+add-on rate varies by agent), referral chains (介绍人 points at another client of the same
+book), ratings typed with synonyms (富裕, 普通…), dates typed as text in several accepted
+forms, birthdays known only by month and day, lunar birthdays, a title row above the header
+in some books. With ``messy=True`` most books also carry a few deliberate mistakes (a
+malformed phone, an impossible date, a duplicated policy number, a 合计 row…) so the
+validator has something to report; at least two books stay perfectly clean.
+:func:`plan_sample` returns the same books as data, each with the list of its deliberate
+problems (sheet, Excel row, column, issue code), which the tests and docs use.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from .schema import AGENT_SHEET, CLOSED, CLOSED_SHEET, PROSPECT, PROSPECT_SHEET, SERVICE, SERVICE_SHEET
+
+# --------------------------------------------------------------------------------------
+# Data (not logic): the word lists the generator draws from.
+# --------------------------------------------------------------------------------------
+
+#: Common surnames, most frequent first; drawn with decreasing weight.
+SURNAMES = (
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡",
+    "郭", "何", "高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹",
+    "彭", "曾", "肖", "田", "董", "袁", "潘", "于", "蒋", "蔡", "余", "杜", "叶", "程", "苏",
+    "魏", "吕", "丁", "任", "沈", "姚", "卢", "姜", "崔", "钟", "谭", "陆", "汪", "范", "金",
+)
+
+#: Characters used in given names (one or two of them).
+GIVEN_CHARS = (
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛",
+    "明", "超", "秀", "霞", "平", "刚", "桂", "英", "华", "玉", "兰", "萍", "红", "建", "文",
+    "辉", "力", "斌", "宇", "浩", "凯", "俊", "鑫", "晨", "欣", "怡", "婷", "雪", "琳", "佳",
+    "子", "涵", "梓", "轩", "博", "思", "悦", "瑞", "嘉", "宁", "志", "国", "海", "春", "燕",
+    "晓", "丹", "阳", "慧", "云", "峰", "东", "亮", "雨", "鹏", "颖", "倩", "然", "诗", "琪",
+)
+
+#: Mobile prefixes of the three mainland carriers (all match ``^1[3-9]``).
+MOBILE_PREFIXES = (
+    "130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152",
+    "153", "155", "156", "157", "158", "159", "166", "173", "175", "176", "177", "180",
+    "181", "182", "183", "185", "186", "187", "188", "189", "191", "195", "198", "199",
+)
+
+BRANCHES = ("城东营业部", "滨江营业部", "高新营业部", "西湖营业部", "河西营业部")
+TEAMS = ("晨星组", "启航组", "精英组", "腾飞组", "同心组", "卓越组")
+
+#: (product, annual premium range in yuan, payment-year choices, insured is usually a child)
+PRODUCTS = (
+    ("终身寿险", (8000, 60000), (10, 15, 20), False),
+    ("重疾险", (3000, 20000), (10, 15, 20, 30), False),
+    ("少儿重疾险", (2000, 8000), (20, 30), True),
+    ("年金险", (10000, 100000), (10, 15, 20), False),
+    ("养老年金险", (10000, 50000), (10, 15, 20), False),
+    ("医疗险", (800, 5000), (10, 20), False),
+    ("意外险", (300, 3000), (10, 20), False),
+    ("两全保险", (5000, 30000), (10, 15, 20), False),
+    ("教育金", (6000, 30000), (10, 15), True),
+)
+PRODUCT_WEIGHTS = (10, 16, 6, 8, 5, 10, 8, 7, 5)
+
+#: Payment modes (canonical word, weight) and synonyms agents type instead.
+PAY_MODES = (("年交", 70), ("月交", 10), ("趸交", 8), ("季交", 6), ("半年交", 6))
+PAY_MODE_SYNONYMS = {"年交": "年缴", "月交": "月缴", "趸交": "趸缴", "季交": "季缴", "半年交": "半年缴"}
+
+#: Canonical rating words and a couple of synonyms for each (all in rules.yaml).
+RATING_WORDS = {
+    "经济条件": (("好", "一般"), {"好": ("富裕", "较好"), "一般": ("普通", "中等")}),
+    "保险意识": (("强", "一般"), {"强": ("较强", "很强"), "一般": ("普通", "较弱")}),
+    "影响力": (("广", "一般"), {"广": ("较广", "很广"), "一般": ("普通", "小")}),
+}
+SOURCES = ("缘故", "转介绍", "陌生")
+SOURCE_SYNONYMS = {"缘故": ("亲友", "朋友", "同事"), "转介绍": ("推荐", "介绍"), "陌生": ("陌拜", "网络")}
+
+CITIES = (
+    ("杭州市", ("西湖区", "上城区", "拱墅区", "滨江区", "余杭区")),
+    ("南京市", ("鼓楼区", "玄武区", "秦淮区", "建邺区")),
+    ("苏州市", ("姑苏区", "吴中区", "工业园区", "相城区")),
+    ("宁波市", ("海曙区", "鄞州区", "江北区")),
+)
+ROADS = (
+    "文三路", "天目山路", "中山北路", "解放路", "人民路", "建设路", "学院路", "湖滨路",
+    "和平路", "新华路", "长江路", "钱江路", "体育场路", "凤起路", "江南大道", "金鸡路",
+)
+OCCUPATIONS = (
+    "教师", "医生", "护士", "公务员", "个体经营", "企业主", "会计", "工程师", "销售经理",
+    "程序员", "设计师", "律师", "司机", "厨师", "退休", "全职妈妈", "外贸业务员", "银行职员",
+)
+CLOSED_NOTES = (
+    "孩子明年高考", "喜欢打太极", "关注养老规划", "已办理保全变更", "理赔过一次，很满意",
+    "希望每年提醒体检", "公司高管，时间紧", "有二胎计划", "刚换新房", "对分红型产品感兴趣",
+    "父母年事已高，关注医疗", "偏好微信沟通",
+)
+PROSPECT_NOTES = (
+    "已发计划书，待回复", "下月再约", "关注少儿保障", "预算有限", "配偶反对",
+    "对重疾险感兴趣", "参加过健康讲座", "希望先了解理赔流程",
+)
+SERVICE_CONTENT = {
+    "常规服务": ("交费提醒", "保单年检", "生日祝福短信", "节日问候", "保全变更办理", "理赔资料协助"),
+    "定期拜访": ("季度上门拜访，讲解保单", "家庭保障检视", "送生日蛋糕上门"),
+    "一般活动": ("邀请参加客户联谊会", "亲子手工活动", "健康讲座"),
+    "高级活动": ("高端理财沙龙", "名医健康讲座", "高尔夫体验日"),
+    "生活服务": ("协助预约专家门诊", "孩子升学咨询", "代办车辆年检"),
+    "量身定制": ("定制家庭财富传承方案", "定制结婚纪念日惊喜", "私人健康管理方案"),
+}
+SERVICE_WEIGHTS = (40, 25, 15, 8, 7, 5)
+SERVICE_RESULTS = (
+    "客户满意", "已完成", "客户表示感谢", "有加保意向", "转介绍一位朋友", "需再次跟进", "客户暂不需要",
+)
+
+#: The deliberate problems of a messy book: (key, issue code it should raise).
+PROBLEM_KINDS = (
+    ("bad-phone", "invalid-phone"),
+    ("ambiguous-date", "ambiguous-date"),
+    ("impossible-date", "invalid-date"),
+    ("future-date", "future-date"),
+    ("unknown-rating", "invalid-choice"),
+    ("zero-premium", "invalid-number"),
+    ("duplicate-policy", "duplicate-policy"),
+    ("totals-row", "totals-row"),
+    ("agent-phone", "phone-is-agent"),
+    ("shared-phone", "shared-phone"),
+    ("formula-name", "suspicious-text"),
+    ("extra-column", "unknown-column"),
+    ("unknown-client", "unknown-client"),
+)
+FORMULA_NAME = '=HYPERLINK("http://evil","x")'
+WORKBOOK_OPTIONS = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
+CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+
+Cell = str | int | float | date | None
+
+
+# --------------------------------------------------------------------------------------
+# The plan: books as data.
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One deliberate mistake in a sample book."""
+
+    sheet: str
+    row: int  # 1-based Excel row (CSV: line number); 0 for a header-level problem
+    column: str
+    code: str  # the issue code (generator.issues) the validator should report
+    note: str
+
+
+@dataclass
+class SheetPlan:
+    headers: list[str]
+    rows: list[list[Cell]]
+    title: str | None = None  # a title line above the header
+    spacer: bool = False  # a blank row between title and header
+
+    @property
+    def header_row(self) -> int:
+        """1-based row of the header."""
+        return 1 + (1 if self.title else 0) + (1 if self.spacer else 0)
+
+
+@dataclass
+class SampleBook:
+    """One agent's book, ready to write."""
+
+    agent: dict[str, str]  # 工号, 姓名, 手机, 团队, 营业部 (in that order)
+    sheets: dict[str, SheetPlan]
+    csv: bool = False
+    encodings: dict[str, str] = field(default_factory=dict)  # CSV sheet → encoding
+    problems: list[Problem] = field(default_factory=list)
+    #: Untidy but accepted values (phones with spaces, +86, dashes, stored as numbers).
+    untidy: list[Problem] = field(default_factory=list)
+    _marks: list[tuple[str, int, str, str, str]] = field(default_factory=list, repr=False)
+
+    @property
+    def stem(self) -> str:
+        return f"{self.agent['工号']}_{self.agent['姓名']}"
+
+    @property
+    def clean(self) -> bool:
+        """No deliberate problem and no untidy value."""
+        return not self.problems and not self.untidy
+
+
+@dataclass
+class _Client:
+    cid: str
+    name: str
+    phone: str
+    first: date
+    ratings: dict[str, str]
+    source: str
+    referrer: str | None
+    policies: int
+    birthday: Cell
+    calendar: str | None
+    anniversary: Cell
+    address: str
+    capability: str | None
+    trust: str | None
+    last_service: date | None
+    married: bool
+
+
+class _Gen:
+    """Draws everything from one Random; one instance per sample."""
+
+    def __init__(self, seed: int, today: date) -> None:
+        self.rng = random.Random(seed)
+        self.today = today
+        self.phones: set[str] = set()
+        self.policy_nos: set[str] = set()
+        self.surname_weights = [len(SURNAMES) - i for i in range(len(SURNAMES))]
+
+    # -- small draws -------------------------------------------------------------------
+    def surname(self) -> str:
+        return self.rng.choices(SURNAMES, self.surname_weights)[0]
+
+    def given(self) -> str:
+        n = 1 if self.rng.random() < 0.3 else 2
+        return "".join(self.rng.choice(GIVEN_CHARS) for _ in range(n))
+
+    def name(self, taken: set[str], surname: str | None = None) -> str:
+        while True:
+            n = (surname or self.surname()) + self.given()
+            if n not in taken:
+                taken.add(n)
+                return n
+
+    def phone(self) -> str:
+        while True:
+            p = self.rng.choice(MOBILE_PREFIXES) + f"{self.rng.randrange(10**8):08d}"
+            if p not in self.phones:
+                self.phones.add(p)
+                return p
+
+    def days_ago(self, lo: int, hi: int) -> date:
+        return self.today - timedelta(days=self.rng.randint(lo, hi))
+
+    def date_cell(self, d: date, text_share: float = 0.15) -> Cell:
+        """A date as a real date mostly, else as text in one of the accepted forms."""
+        if self.rng.random() >= text_share:
+            return d
+        form = self.rng.randrange(4)
+        if form == 0:
+            return f"{d.year}/{d.month}/{d.day}"
+        if form == 1:
+            return f"{d.year}年{d.month}月{d.day}日"
+        if form == 2:
+            return d.strftime("%Y%m%d")
+        return d.isoformat()
+
+    def month_day(self, lunar: bool) -> str:
+        month = self.rng.randint(1, 12)
+        day = self.rng.randint(1, 29 if lunar else 28)
+        return f"{month}月{day}日"
+
+    def rating(self, key: str, value: str) -> str:
+        words, synonyms = RATING_WORDS[key]
+        if self.rng.random() < 0.08:
+            return self.rng.choice(synonyms[value])
+        return value
+
+    def ratings(self, forced: tuple[str, str, str] | None = None) -> dict[str, str]:
+        if forced:
+            return dict(zip(RATING_WORDS, forced))
+        return {
+            "经济条件": "好" if self.rng.random() < 0.4 else "一般",
+            "保险意识": "强" if self.rng.random() < 0.45 else "一般",
+            "影响力": "广" if self.rng.random() < 0.35 else "一般",
+        }
+
+    def address(self) -> str:
+        city, districts = self.rng.choice(CITIES)
+        return (
+            f"{city}{self.rng.choice(districts)}{self.rng.choice(ROADS)}{self.rng.randint(1, 399)}号"
+            f"{self.rng.randint(1, 30)}幢{self.rng.randint(1, 26)}0{self.rng.randint(1, 4)}室"
+        )
+
+    def policy_no(self, year: int) -> str:
+        while True:
+            if self.rng.random() < 0.15:
+                no = f"0{year % 100:02d}{self.rng.randrange(10**11):011d}"
+            else:
+                no = f"P{year}{self.rng.randrange(10**10):010d}"
+            if no not in self.policy_nos:
+                self.policy_nos.add(no)
+                return no
+
+    def source_word(self, source: str) -> str:
+        if self.rng.random() < 0.1:
+            return self.rng.choice(SOURCE_SYNONYMS[source])
+        return source
+
+    def birthday(self, age_lo: int, age_hi: int) -> tuple[Cell, str | None]:
+        """(birthday cell, calendar cell)."""
+        r = self.rng.random()
+        if r < 0.15:
+            return None, None
+        lunar = self.rng.random() < 0.3
+        if r < 0.4:
+            cell: Cell = self.month_day(lunar)
+        else:
+            born = self.today - timedelta(days=self.rng.randint(age_lo * 365, age_hi * 365))
+            if lunar and born.day > 29:
+                born = born.replace(day=29)
+            cell = self.date_cell(born, 0.3)
+        if lunar:
+            cal = "阴历" if self.rng.random() < 0.1 else "农历"
+        else:
+            c = self.rng.random()
+            cal = None if c < 0.3 else ("阳历" if c < 0.35 else "公历")
+        return cell, cal
+
+
+# --------------------------------------------------------------------------------------
+
+
+def _closed_clients(g: _Gen, n_rows: int, force_combos: bool) -> list[_Client]:
+    rng = g.rng
+    p_multi = rng.uniform(0.2, 0.8)
+    w_source = (rng.uniform(0.3, 0.6), rng.uniform(0.15, 0.55), rng.uniform(0.1, 0.3))
+    combos = [(e, a, i) for e in ("好", "一般") for a in ("强", "一般") for i in ("广", "一般")]
+    rng.shuffle(combos)
+    counts: list[int] = []
+    total = 0
+    while total < n_rows:
+        k = 1 if rng.random() >= p_multi else rng.choice((2, 2, 3))
+        k = min(k, n_rows - total)
+        counts.append(k)
+        total += k
+    firsts = sorted(g.days_ago(30, 12 * 365) for _ in counts)
+    names: set[str] = set()
+    clients: list[_Client] = []
+    chain_tip: _Client | None = None
+    for idx, (k, first) in enumerate(zip(counts, firsts)):
+        cid = "" if rng.random() < 0.1 else f"C{idx + 1:03d}"
+        source = rng.choices(SOURCES, w_source)[0] if clients else "缘故"
+        referrer = None
+        if source == "转介绍":
+            if chain_tip is not None and rng.random() < 0.45:
+                ref = chain_tip  # multi-generation chains
+            else:
+                ref = rng.choice(clients)
+            referrer = ref.cid if (ref.cid and rng.random() < 0.65) else ref.name
+        forced = combos[idx] if force_combos and idx < len(combos) else None
+        ratings = g.ratings(forced)
+        married = rng.random() < 0.7
+        birthday, calendar = g.birthday(25, 62)
+        anniversary: Cell = None
+        if married and rng.random() < 0.35:
+            if rng.random() < 0.5:
+                anniversary = g.month_day(False)
+            else:
+                anniversary = g.date_cell(g.days_ago(365, 30 * 365), 0.3)
+        capability = trust = None
+        if rng.random() < 0.5:
+            high_cap = rng.random() < (0.8 if ratings["经济条件"] == "好" else 0.2)
+            capability = "高" if high_cap else "低"
+            trust = "高" if rng.random() < (0.7 if source == "缘故" or k > 1 else 0.35) else "低"
+        last_service = None
+        if rng.random() < 0.4:
+            last_service = max(first, g.days_ago(1, 200))
+        client = _Client(
+            cid=cid, name=g.name(names), phone=g.phone(), first=first, ratings=ratings,
+            source=source, referrer=referrer, policies=k, birthday=birthday, calendar=calendar,
+            anniversary=anniversary, address=g.address(), capability=capability, trust=trust,
+            last_service=last_service, married=married,
+        )
+        if source == "转介绍":
+            chain_tip = client
+        clients.append(client)
+    return clients
+
+
+def _closed_rows(g: _Gen, clients: list[_Client]) -> list[tuple[date, list[Cell]]]:
+    rng = g.rng
+    rows: list[tuple[date, list[Cell]]] = []
+    for c in clients:
+        # Client-level cells typed once and copied to every policy row.
+        ratings = {k: g.rating(k, v) for k, v in c.ratings.items()}
+        source = g.source_word(c.source)
+        dates = [c.first] + sorted(
+            c.first + timedelta(days=rng.randint(30, max(31, (g.today - c.first).days - 1)))
+            for _ in range(c.policies - 1)
+        )
+        child = spouse = None
+        for d in dates:
+            product, (lo, hi), years, for_child = rng.choices(PRODUCTS, PRODUCT_WEIGHTS)[0]
+            insured_name: str | None = c.name
+            insured_phone: str | None = c.phone
+            r = rng.random()
+            if for_child or r < 0.2:
+                if child is None:
+                    child = c.name[0] + g.given()
+                insured_name, insured_phone = child, (c.phone if rng.random() < 0.7 else None)
+            elif r < 0.35 and c.married:
+                if spouse is None:
+                    spouse = (g.surname() + g.given(), g.phone() if rng.random() < 0.5 else c.phone)
+                insured_name, insured_phone = spouse
+            elif r < 0.5:
+                insured_name = insured_phone = None  # holder is the insured; left blank
+            mode = rng.choices([m for m, _ in PAY_MODES], [w for _, w in PAY_MODES])[0]
+            premium: Cell = round(rng.uniform(lo, hi) / 100) * 100
+            pay_years: Cell
+            if mode == "趸交":
+                premium = int(premium) * 5
+                pay_years = 1 if rng.random() < 0.5 else None
+            else:
+                pay_years = rng.choice(years)
+            if isinstance(premium, int) and premium >= 10000 and rng.random() < 0.05:
+                premium = f"{round(premium / 1000) / 10:g}万"
+            mode_cell = PAY_MODE_SYNONYMS[mode] if rng.random() < 0.05 else mode
+            if rng.random() < 0.04:
+                mode_cell = None  # blank → default 年交
+                if mode != "年交":
+                    mode_cell = mode
+            values: dict[str, Cell] = {
+                "client_id": c.cid or None,
+                "holder_name": c.name,
+                "holder_phone": c.phone,
+                "insured_name": insured_name,
+                "insured_phone": insured_phone,
+                "policy_date": g.date_cell(d),
+                "policy_no": g.policy_no(d.year),
+                "product": product,
+                "pay_mode": mode_cell,
+                "pay_years": pay_years,
+                "premium": premium,
+                "birthday": c.birthday,
+                "calendar": c.calendar,
+                "anniversary": c.anniversary,
+                "address": c.address,
+                "source": source,
+                "referrer": c.referrer,
+                "economy": ratings["经济条件"],
+                "awareness": ratings["保险意识"],
+                "influence": ratings["影响力"],
+                "capability": c.capability,
+                "trust": c.trust,
+                "last_service": c.last_service,
+                "notes": rng.choice(CLOSED_NOTES) if rng.random() < 0.15 else None,
+            }
+            rows.append((d, [values[col.key] for col in CLOSED.columns]))
+    rows.sort(key=lambda r: r[0])
+    return rows
+
+
+def _prospect_rows(g: _Gen, n: int, clients: list[_Client], force_combos: bool) -> list[list[Cell]]:
+    rng = g.rng
+    names = {c.name for c in clients}
+    combos = [(e, a, i) for e in ("好", "一般") for a in ("强", "一般") for i in ("广", "一般")]
+    rng.shuffle(combos)
+    regs = sorted(g.days_ago(0, 89) for _ in range(n))
+    rows = []
+    for idx, reg in enumerate(regs):
+        source = rng.choices(SOURCES, (0.35, 0.4, 0.25))[0]
+        referrer = None
+        if source == "转介绍" and clients:
+            ref = rng.choice(clients)
+            referrer = ref.cid if (ref.cid and rng.random() < 0.6) else ref.name
+        ratings = g.ratings(combos[idx] if force_combos and idx < len(combos) else None)
+        birthday, calendar = g.birthday(22, 55)
+        capability = trust = None
+        if rng.random() < 0.5:
+            capability = "高" if rng.random() < (0.7 if ratings["经济条件"] == "好" else 0.2) else "低"
+            trust = "高" if rng.random() < 0.3 else "低"
+        values: dict[str, Cell] = {
+            "client_id": None if rng.random() < 0.15 else f"W{idx + 1:03d}",
+            "name": g.name(names),
+            "phone": g.phone(),
+            "registered": g.date_cell(reg, 0.1),
+            "source": g.source_word(source),
+            "referrer": referrer,
+            "birthday": birthday,
+            "calendar": calendar,
+            "address": g.address() if rng.random() < 0.6 else None,
+            "occupation": rng.choice(OCCUPATIONS) if rng.random() < 0.7 else None,
+            "economy": g.rating("经济条件", ratings["经济条件"]),
+            "awareness": g.rating("保险意识", ratings["保险意识"]),
+            "influence": g.rating("影响力", ratings["影响力"]),
+            "capability": capability,
+            "trust": trust,
+            "last_service": max(reg, g.days_ago(0, 30)) if rng.random() < 0.3 else None,
+            "notes": rng.choice(PROSPECT_NOTES) if rng.random() < 0.25 else None,
+        }
+        rows.append([values[col.key] for col in PROSPECT.columns])
+    return rows
+
+
+def _service_rows(g: _Gen, n: int, clients: list[_Client], prospects: list[list[Cell]]) -> list[list[Cell]]:
+    rng = g.rng
+    items = list(SERVICE_CONTENT)
+    p_id, p_name = PROSPECT.columns.index(PROSPECT.column("client_id")), PROSPECT.columns.index(PROSPECT.column("name"))
+    rows = []
+    for _ in range(n):
+        if clients and (not prospects or rng.random() < 0.8):
+            c = rng.choice(clients)
+            who = c.cid if (c.cid and rng.random() < 0.6) else c.name
+            d = max(c.first, g.days_ago(1, 364))
+        else:
+            p = rng.choice(prospects)
+            who = str(p[p_id] or p[p_name]) if rng.random() < 0.6 else str(p[p_name])
+            d = g.days_ago(0, 89)
+        item = rng.choices(items, SERVICE_WEIGHTS)[0]
+        rows.append([d, who, item, rng.choice(SERVICE_CONTENT[item]), rng.choice(SERVICE_RESULTS)])
+    rows.sort(key=lambda r: r[0])  # type: ignore[arg-type,return-value]
+    return [[g.date_cell(r[0], 0.1), *r[1:]] for r in rows]  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------
+# Deliberate problems.
+# --------------------------------------------------------------------------------------
+
+_COL = {c.key: i for i, c in enumerate(CLOSED.columns)}
+
+
+def _mark(book: SampleBook, sheet: str, index: int, column: str, code: str, note: str) -> None:
+    """Remember a problem at a data-row index; turned into Excel rows once layout is final."""
+    book._marks.append((sheet, index, column, code, note))
+
+
+def _client_rows(rows: list[list[Cell]], name: str) -> list[int]:
+    return [i for i, r in enumerate(rows) if r[_COL["holder_name"]] == name]
+
+
+def _pick_client(g: _Gen, rows: list[list[Cell]], used: set[str]) -> str:
+    """A holder not yet touched by another problem, preferring one-policy clients."""
+    names = [str(r[_COL["holder_name"]]) for r in rows]
+    singles = [n for n in dict.fromkeys(names) if names.count(n) == 1 and n not in used]
+    pool = singles or [n for n in dict.fromkeys(names) if n not in used]
+    name = g.rng.choice(pool)
+    used.add(name)
+    return name
+
+
+def _apply_problem(g: _Gen, book: SampleBook, kind: str, code: str, used: set[str]) -> None:
+    rng = g.rng
+    closed = book.sheets[CLOSED_SHEET]
+    rows = closed.rows
+    if kind == "bad-phone":
+        name = _pick_client(g, rows, used)
+        for i in _client_rows(rows, name):
+            bad = str(rows[i][_COL["holder_phone"]])[:10]
+            rows[i][_COL["holder_phone"]] = bad
+            if rows[i][_COL["insured_name"]] == name:
+                rows[i][_COL["insured_phone"]] = bad
+            _mark(book, CLOSED_SHEET, i, "投保人电话", code, f"10-digit phone {bad}")
+    elif kind in ("ambiguous-date", "impossible-date", "future-date"):
+        name = _pick_client(g, rows, used)
+        i = _client_rows(rows, name)[0]
+        if kind == "ambiguous-date":
+            value: Cell = "04/03/2015"
+        elif kind == "impossible-date":
+            value = "2019-02-30"
+        else:
+            value = g.today + timedelta(days=rng.randint(5, 60))
+        rows[i][_COL["policy_date"]] = value
+        shown = value.isoformat() if isinstance(value, date) else value
+        _mark(book, CLOSED_SHEET, i, "投保日期", code, f"policy date {shown}")
+    elif kind == "unknown-rating":
+        name = _pick_client(g, rows, used)
+        i = _client_rows(rows, name)[0]
+        rows[i][_COL["economy"]] = "还行"
+        _mark(book, CLOSED_SHEET, i, "经济条件", code, "rating 还行 is not in the vocabulary")
+    elif kind == "zero-premium":
+        name = _pick_client(g, rows, used)
+        i = _client_rows(rows, name)[0]
+        rows[i][_COL["premium"]] = 0
+        _mark(book, CLOSED_SHEET, i, "年交保费", code, "premium 0")
+    elif kind == "duplicate-policy":
+        a = _pick_client(g, rows, used)
+        b = _pick_client(g, rows, used)
+        i, j = sorted((_client_rows(rows, a)[0], _client_rows(rows, b)[0]))
+        rows[j][_COL["policy_no"]] = rows[i][_COL["policy_no"]]
+        note = f"policy number {rows[i][_COL['policy_no']]} repeats row {closed.header_row + 1 + i}"
+        _mark(book, CLOSED_SHEET, j, "保单号", code, note)
+    elif kind == "agent-phone":
+        name = _pick_client(g, rows, used)
+        for i in _client_rows(rows, name):
+            rows[i][_COL["holder_phone"]] = book.agent["手机"]
+            if rows[i][_COL["insured_name"]] == name:
+                rows[i][_COL["insured_phone"]] = book.agent["手机"]
+            _mark(book, CLOSED_SHEET, i, "投保人电话", code, "the agent's own phone")
+    elif kind == "shared-phone":
+        a = _pick_client(g, rows, used)
+        b = _pick_client(g, rows, used)
+        phone = rows[_client_rows(rows, a)[0]][_COL["holder_phone"]]
+        for i in _client_rows(rows, b):
+            old = rows[i][_COL["holder_phone"]]
+            rows[i][_COL["holder_phone"]] = phone
+            if rows[i][_COL["insured_phone"]] == old:
+                rows[i][_COL["insured_phone"]] = phone
+            _mark(book, CLOSED_SHEET, i, "投保人电话", code, f"phone {phone} also used by {a}")
+    elif kind == "formula-name":
+        name = _pick_client(g, rows, used)
+        for i in _client_rows(rows, name):
+            rows[i][_COL["holder_name"]] = FORMULA_NAME
+            if rows[i][_COL["insured_name"]] == name:
+                rows[i][_COL["insured_name"]] = FORMULA_NAME
+            _mark(book, CLOSED_SHEET, i, "投保人姓名", code, "name starts with = (formula-injection probe)")
+        used.add(FORMULA_NAME)
+    elif kind == "extra-column":
+        closed.headers.append("微信号")
+        for r in rows:
+            r.append(f"wx_{rng.randrange(10**6, 10**7)}" if rng.random() < 0.4 else None)
+        _mark(book, CLOSED_SHEET, -1, "微信号", code, "extra column 微信号")
+    elif kind == "unknown-client":
+        services = book.sheets.get(SERVICE_SHEET)
+        if services is None or not services.rows:
+            return
+        i = rng.randrange(len(services.rows))
+        taken = {str(r[_COL["holder_name"]]) for r in rows}
+        services.rows[i][1] = g.name(taken)
+        _mark(book, SERVICE_SHEET, i, "客户", code, f"client {services.rows[i][1]} is in neither list")
+
+
+def _phone_variants(g: _Gen, book: SampleBook, used: set[str], as_csv: bool) -> None:
+    """Accepted but untidy phones (spaces, +86, dashes, stored as a number) on ~2 % of rows."""
+    rows = book.sheets[CLOSED_SHEET].rows
+    n = max(1, round(len(rows) * 0.02))
+    for i in g.rng.sample(range(len(rows)), min(n, len(rows))):
+        p = rows[i][_COL["holder_phone"]]
+        if not isinstance(p, str) or len(p) != 11 or rows[i][_COL["holder_name"]] in used:
+            continue
+        form = g.rng.randrange(3 if as_csv else 4)
+        _mark(book, CLOSED_SHEET, i, "投保人电话", "", "")
+        if form == 0:
+            rows[i][_COL["holder_phone"]] = f"{p[:3]} {p[3:7]} {p[7:]}"
+        elif form == 1:
+            rows[i][_COL["holder_phone"]] = f"+86 {p}"
+        elif form == 2:
+            rows[i][_COL["holder_phone"]] = f"{p[:3]}-{p[3:7]}-{p[7:]}"
+        else:
+            rows[i][_COL["holder_phone"]] = int(p)
+        v = rows[i][_COL["holder_phone"]]
+        shown = f"number {v}" if isinstance(v, int) else f"text '{v}'"
+        book._marks[-1] = (CLOSED_SHEET, i, "投保人电话", "", f"{shown} (accepted, normalises to {p})")
+
+
+def _add_totals(book: SampleBook) -> None:
+    closed = book.sheets[CLOSED_SHEET]
+    total = sum(v for r in closed.rows if isinstance(v := r[_COL["premium"]], (int, float)))
+    row: list[Cell] = [None] * len(closed.headers)
+    row[0] = "合计"
+    row[_COL["premium"]] = total
+    closed.rows.append(row)
+    _mark(book, CLOSED_SHEET, len(closed.rows) - 1, "客户编号", "totals-row", "hand-made 合计 row")
+
+
+# --------------------------------------------------------------------------------------
+# Public API.
+# --------------------------------------------------------------------------------------
+
+
+def plan_sample(
+    *,
+    agents: int = 12,
+    seed: int = 7,
+    today: date,
+    rows: int | None = None,
+    messy: bool = True,
+    csv_agents: int = 0,
+) -> list[SampleBook]:
+    """The sample books as data (what :func:`make_sample` writes), with their problems."""
+    if agents < 1:
+        raise ValueError("agents must be at least 1")
+    g = _Gen(seed, today)
+    rng = g.rng
+    branch = rng.choice(BRANCHES)
+    teams = rng.sample(TEAMS, rng.randint(3, 4))
+    agent_names: set[str] = set()
+    csv_agents = max(0, min(csv_agents, agents))
+    csv_set = set(range(agents - csv_agents, agents))
+    messy_pool = [i for i in range(agents) if i not in csv_set]
+    clean: set[int] = set()
+    if messy and agents >= 3:
+        clean = set(rng.sample(messy_pool if len(messy_pool) >= 2 else list(range(agents)), 2))
+    elif not messy:
+        clean = set(range(agents))
+    messy_books = [i for i in range(agents) if i not in clean]
+    kinds = list(PROBLEM_KINDS)
+    rng.shuffle(kinds)
+    assigned: dict[int, list[tuple[str, str]]] = {i: [] for i in messy_books}
+    if messy_books:
+        xlsx_books = [i for i in messy_books if i not in csv_set]
+        for n, kind in enumerate(kinds):
+            target = messy_books[n % len(messy_books)]
+            if kind[0] == "unknown-client" and target in csv_set and xlsx_books:
+                target = xlsx_books[n % len(xlsx_books)]  # CSV books have no 服务记录
+            assigned[target].append(kind)
+
+    books: list[SampleBook] = []
+    for a in range(agents):
+        agent = {
+            "工号": f"A{1001 + a}",
+            "姓名": g.name(agent_names),
+            "手机": g.phone(),
+            "团队": teams[a % len(teams)],
+            "营业部": branch,
+        }
+        n_closed = rows if rows is not None else rng.randint(20, 80)
+        n_prospects = max(10, rows // 4) if rows is not None else rng.randint(10, 40)
+        n_services = max(10, rows // 4) if rows is not None else rng.randint(10, 40)
+        clients = _closed_clients(g, max(1, n_closed), force_combos=(a == 0))
+        closed_rows = [r for _, r in _closed_rows(g, clients)]
+        prospect_rows = _prospect_rows(g, n_prospects, clients, force_combos=(a == 1))
+        service_rows = _service_rows(g, n_services, clients, prospect_rows)
+        as_csv = a in csv_set
+        title = spacer = None
+        if not as_csv and rng.random() < 0.4:
+            title, spacer = f"{agent['姓名']} 成交客户档案清单", rng.random() < 0.3
+        p_title = f"{agent['姓名']} 未成交客户档案清单" if not as_csv and rng.random() < 0.3 else None
+        book = SampleBook(
+            agent=agent,
+            sheets={
+                CLOSED_SHEET: SheetPlan([c.name for c in CLOSED.columns], closed_rows, title, bool(spacer)),
+                PROSPECT_SHEET: SheetPlan([c.name for c in PROSPECT.columns], prospect_rows, p_title),
+                SERVICE_SHEET: SheetPlan([c.name for c in SERVICE.columns], service_rows),
+            },
+            csv=as_csv,
+        )
+        if as_csv:
+            del book.sheets[SERVICE_SHEET]
+            k = a - (agents - csv_agents)
+            order = (AGENT_SHEET, CLOSED_SHEET, PROSPECT_SHEET)
+            book.encodings = {s: CSV_ENCODINGS[(k + n) % 2] for n, s in enumerate(order)}
+        if a in messy_books:
+            used: set[str] = set()
+            totals = False
+            for kind, code in assigned[a]:
+                if kind == "totals-row":
+                    totals = True
+                else:
+                    _apply_problem(g, book, kind, code, used)
+            if rng.random() < 0.6:
+                _phone_variants(g, book, used, as_csv)
+            if totals:
+                _add_totals(book)
+        for sheet_name, index, column, code, note in book._marks:
+            sheet = book.sheets[sheet_name]
+            row = 0 if index < 0 else sheet.header_row + 1 + index
+            (book.problems if code else book.untidy).append(Problem(sheet_name, row, column, code, note))
+        book._marks.clear()
+        books.append(book)
+    return books
+
+
+def make_sample(
+    out_dir: Path,
+    *,
+    agents: int = 12,
+    seed: int = 7,
+    today: date,
+    rows: int | None = None,
+    messy: bool = True,
+    csv_agents: int = 0,
+) -> list[Path]:
+    """Write ``agents`` synthetic agent books into ``out_dir`` and return their paths.
+
+    ``rows=None`` gives a realistic size per agent (20–80 policies, 10–40 prospects and
+    service records); ``rows=N`` gives exactly N policy rows per agent (plus a 合计 row
+    if that book drew one). The last ``csv_agents`` agents are written as three CSV files
+    each (``_代理人``, ``_成交客户``, ``_未成交客户``), alternately UTF-8 with BOM and GB18030.
+    Same arguments → byte-identical files.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths: list[Path] = []
+    for book in plan_sample(agents=agents, seed=seed, today=today, rows=rows, messy=messy, csv_agents=csv_agents):
+        if book.csv:
+            paths += _write_csv(book, out_dir)
+        else:
+            paths.append(_write_xlsx(book, out_dir, today))
+    return paths
+
+
+# --------------------------------------------------------------------------------------
+# Writers.
+# --------------------------------------------------------------------------------------
+
+
+def _write_xlsx(book: SampleBook, out_dir: Path, today: date) -> Path:
+    path = out_dir / f"{book.stem}.xlsx"
+    wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+    wb.set_properties({"created": datetime.combine(today, time(9, 0)), "author": "Pasture sample", "title": book.stem})
+    bold = wb.add_format({"bold": True})
+    head = wb.add_format({"bold": True, "bg_color": "#E8F1E4", "border": 1})
+    title_fmt = wb.add_format({"bold": True, "font_size": 14})
+    date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
+
+    ws = wb.add_worksheet(AGENT_SHEET)
+    ws.set_column(0, 0, 10)
+    ws.set_column(1, 1, 16)
+    for r, (k, v) in enumerate(book.agent.items()):
+        ws.write_string(r, 0, k, bold)
+        ws.write_string(r, 1, v)
+
+    widths = {c.name: c.width for s in (CLOSED, PROSPECT, SERVICE) for c in s.columns}
+    for name, sheet in book.sheets.items():
+        ws = wb.add_worksheet(name)
+        top = sheet.header_row - 1
+        if sheet.title:
+            ws.merge_range(0, 0, 0, min(6, len(sheet.headers) - 1), sheet.title, title_fmt)
+        for c, h in enumerate(sheet.headers):
+            ws.write_string(top, c, h, head)
+            ws.set_column(c, c, widths.get(h, 12))
+        ws.freeze_panes(top + 1, 0)
+        for r, values in enumerate(sheet.rows, start=top + 1):
+            for c, v in enumerate(values):
+                if v is None or v == "":
+                    continue
+                if isinstance(v, date):
+                    ws.write_datetime(r, c, datetime.combine(v, time()), date_fmt)
+                elif isinstance(v, (int, float)):
+                    ws.write_number(r, c, v)
+                else:
+                    ws.write_string(r, c, v)
+    wb.close()
+    return path
+
+
+def _csv_cell(v: Cell) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, date):
+        return v.isoformat()
+    return str(v)
+
+
+def _write_csv(book: SampleBook, out_dir: Path) -> list[Path]:
+    paths = []
+    tables: dict[str, list[list[Cell]]] = {AGENT_SHEET: [[k, v] for k, v in book.agent.items()]}
+    for name, sheet in book.sheets.items():
+        tables[name] = [list(sheet.headers), *sheet.rows]
+    for name, table in tables.items():
+        path = out_dir / f"{book.stem}_{name}.csv"
+        with path.open("w", encoding=book.encodings.get(name, "utf-8-sig"), newline="") as fh:
+            w = csv.writer(fh, lineterminator="\r\n")
+            for row in table:
+                w.writerow([_csv_cell(v) for v in row])
+        paths.append(path)
+    return paths
