@@ -161,9 +161,12 @@ def template(out_path: Path, rules_path: Path | None) -> None:
 @click.option("--seed", default=7, show_default=True, type=int, help="Random seed (same seed, same books).")
 @click.option("--rows", default=None, type=click.IntRange(1, 1_000_000), help="About this many policies per agent.")
 @click.option("--clean", is_flag=True, help="No deliberate mistakes in the books.")
+@click.option("--csv-agents", default=0, show_default=True, type=click.IntRange(0),
+              help="Deliver this many agents as CSV files instead of .xlsx.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
 @today_option
-def sample(agents: int, seed: int, rows: int | None, clean: bool, out_dir: Path, today: datetime | None) -> None:
+def sample(agents: int, seed: int, rows: int | None, clean: bool, csv_agents: int, out_dir: Path,
+           today: datetime | None) -> None:
     """Write realistic synthetic agent books (no real people).
 
     \b
@@ -172,7 +175,8 @@ def sample(agents: int, seed: int, rows: int | None, clean: bool, out_dir: Path,
     """
     from .sample import make_sample
 
-    paths = make_sample(out_dir, agents=agents, seed=seed, today=_day(today), rows=rows, messy=not clean)
+    paths = make_sample(out_dir, agents=agents, seed=seed, today=_day(today), rows=rows, messy=not clean,
+                        csv_agents=csv_agents)
     click.echo(f"已生成 {len(paths)} 个文件：{out_dir}")
 
 

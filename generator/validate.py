@@ -50,6 +50,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
 
 # Phone columns that identify a person; an insured child on a parent's phone is normal,
 # so 被保人电话 is left out of the shared-phone check.
+_CLIENT_REFS = ("client_id", "holder_name", "name")
 _PERSON_PHONES = {CLOSED_SHEET: ("holder_phone", "holder_name"), PROSPECT_SHEET: ("phone", "name")}
 
 
@@ -58,11 +59,13 @@ def validate_book(raw: RawBook, rules: Rules, *, today: date) -> Book:
     issues: list[Issue] = []
     agent = _agent_info(raw, issues)
     book = Book(source=raw.display, agent=agent, issues=issues)
+    known_clients: set[str] = set()  # ids and names on every client row read, accepted or not
     for name in (CLOSED_SHEET, PROSPECT_SHEET, SERVICE_SHEET):
         sheet = raw.sheets.get(name)
         if sheet is None:
             continue
-        records, count, extra_headers, letters = _validate_sheet(sheet, SHEETS_BY_NAME[name], rules, today, issues)
+        records, count, extra_headers, letters = _validate_sheet(
+            sheet, SHEETS_BY_NAME[name], rules, today, issues, known_clients)
         book.rows[name] = count
         book.extra_headers[name] = extra_headers
         book.column_letters[name] = letters
@@ -73,7 +76,7 @@ def validate_book(raw: RawBook, rules: Rules, *, today: date) -> Book:
         else:
             book.services = records
     _check_phones(book)
-    _check_service_clients(book)
+    _check_service_clients(book, known_clients)
     for issue in book.issues:
         issue.file = raw.display
     book.status = "ok" if not book.issues else "warnings"
@@ -106,7 +109,7 @@ def _agent_info(raw: RawBook, issues: list[Issue]) -> AgentInfo:
 
 
 def _validate_sheet(
-    raw: RawSheet, sheet: Sheet, rules: Rules, today: date, issues: list[Issue]
+    raw: RawSheet, sheet: Sheet, rules: Rules, today: date, issues: list[Issue], known_clients: set[str]
 ) -> tuple[list[Record], RowCount, list[str], dict[str, str]]:
     index = header_index(sheet)
     positions: dict[str, int] = {}  # column key -> cell index
@@ -152,6 +155,9 @@ def _validate_sheet(
                 pos = positions.get(col.key)
                 cell = cells[pos] if pos is not None and pos < len(cells) else None
                 values[col.key] = _parse_cell(col, cell, rules, today, report)
+            if sheet.name != SERVICE_SHEET:
+                # A service record naming a client whose row was rejected is not a second problem.
+                known_clients.update(normalize_header(values.get(k)) for k in _CLIENT_REFS if values.get(k))
             if sheet.name == CLOSED_SHEET and values.get("policy_no"):
                 first = seen_policies.get(values["policy_no"])
                 if first is not None:
@@ -249,12 +255,7 @@ def _check_phones(book: Book) -> None:
                 _warn(book, rec, "shared-phone", col, value=phone, detail=names)
 
 
-def _check_service_clients(book: Book) -> None:
-    known: set[str] = set()
-    for rec in book.closed:
-        known.update(normalize_header(v) for v in (rec.get("client_id"), rec.get("holder_name")) if v)
-    for rec in book.prospects:
-        known.update(normalize_header(v) for v in (rec.get("client_id"), rec.get("name")) if v)
+def _check_service_clients(book: Book, known: set[str]) -> None:
     col = SHEETS_BY_NAME[SERVICE_SHEET].column("client")
     for rec in book.services:
         ref = rec.get("client")

@@ -1,0 +1,126 @@
+"""The command line: exit codes, --json equals the library, help and docs for every command."""
+
+import json
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from books import closed, prospect, write_book
+from generator import pipeline
+from generator.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = "2026-11-23"
+
+
+def run(*args, code=None):
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    if code is not None:
+        assert result.exit_code == code, result.output
+    return result
+
+
+@pytest.fixture
+def books(tmp_path):
+    folder = tmp_path / "books"
+    folder.mkdir()
+    write_book(folder / "A1001_张三.xlsx", [closed()], [prospect()])
+    write_book(folder / "A1002_李雷.xlsx", [closed(投保人电话="12345")],
+               agent={"工号": "A1002", "姓名": "李雷"})
+    (folder / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
+    return folder
+
+
+def _commands(group, prefix=()):
+    for name, cmd in group.commands.items():
+        yield prefix + (name,), cmd
+        if isinstance(cmd, click.Group):
+            yield from _commands(cmd, prefix + (name,))
+
+
+@pytest.mark.parametrize("path,cmd", list(_commands(cli)), ids=lambda v: " ".join(v) if isinstance(v, tuple) else "")
+def test_every_command_has_help_example_and_readme_mention(path, cmd):
+    assert cmd.help and "Example" in cmd.help
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"pasture {' '.join(path)}" in readme
+    assert run(*path, "--help", code=0).output
+
+
+def test_validate_clean_book_exits_zero(tmp_path):
+    book = write_book(tmp_path / "A1001_张三.xlsx", [closed()], [prospect()])
+    result = run("validate", str(book), "--today", TODAY, code=0)
+    assert "通过" in result.output
+
+
+def test_validate_reports_location_code_and_fix(books):
+    result = run("validate", str(books), "--today", TODAY, code=1)
+    out = result.output
+    assert "成交客户!C2" in out and "invalid-phone" in out and "修改" in out
+    assert "broken.xlsx" in out and "无法使用" in out
+
+
+def test_validate_json_equals_library(books):
+    result = run("validate", str(books), "--today", TODAY, "--json", code=1)
+    expected = pipeline.report_dict(pipeline.validate([books], today=date(2026, 11, 23)))
+    assert json.loads(result.output) == json.loads(json.dumps(expected, ensure_ascii=False, default=str))
+
+
+def test_exit_zero_flag(books):
+    run("validate", str(books), "--today", TODAY, "--exit-zero", code=0)
+
+
+def test_build_writes_workbooks_and_balanced_report(books, tmp_path):
+    out = tmp_path / "out"
+    run("build", str(books), "--out", str(out), "--today", TODAY, code=1)
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    by_path = {f["path"]: f for f in report["files"]}
+    assert by_path["broken.xlsx"]["status"] == "failed" and by_path["broken.xlsx"]["workbook"] is None
+    assert by_path["A1001_张三.xlsx"]["status"] == "ok"
+    assert by_path["A1002_李雷.xlsx"]["status"] == "warnings"
+    for f in report["files"]:
+        rows = f["rows"]
+        assert rows["read"] == rows["accepted"] + rows["rejected"]
+    assert sorted(p.name for p in (out / "workbooks").iterdir()) == ["A1001_张三.xlsx", "A1002_李雷.xlsx"]
+    assert report["totals"]["failed"] == 1 and report["exit_code"] == 1
+
+
+def test_bad_rules_file_is_usage_error(tmp_path, books):
+    bad = tmp_path / "rules.yaml"
+    bad.write_text("grading: {}\n", encoding="utf-8")
+    result = run("validate", str(books), "--rules", str(bad), code=2)
+    assert "规则文件" in result.output
+
+
+def test_unknown_option_is_usage_error():
+    assert run("build", "--nope").exit_code == 2
+
+
+def test_rules_show_and_check(tmp_path):
+    text = run("rules", "show", code=0).output
+    path = tmp_path / "mine.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert "规则文件有效" in run("rules", "check", str(path), code=0).output
+
+
+def test_template_command(tmp_path):
+    out = tmp_path / "我的客户.xlsx"
+    run("template", "--out", str(out), code=0)
+    assert out.stat().st_size > 0
+    # A blank template validates without crashing: nothing read, nothing rejected.
+    result = run("validate", str(out), "--json", code=0)
+    assert json.loads(result.output)["totals"]["rows"]["read"] == 0
+
+
+def test_sample_command(tmp_path):
+    run("sample", "--agents", "2", "--seed", "3", "--out", str(tmp_path / "s"), "--today", TODAY, code=0)
+    assert len(list((tmp_path / "s").glob("*.xlsx"))) == 2
+
+
+def test_python_dash_m():
+    proc = subprocess.run([sys.executable, "-m", "generator", "--help"], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0 and "build" in proc.stdout

@@ -1,0 +1,127 @@
+"""End to end on the committed sample: the expected issues, balanced accounting, and
+workbooks whose grades, read back cell by cell, are what the rules define."""
+
+import json
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from generator import build
+from generator.classify import ratings_of
+from generator.pipeline import process_source, report_dict
+from generator.read import discover
+from generator.rules import load_rules
+from generator.sample import plan_sample
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_data"
+TODAY = date(2026, 11, 23)
+RULES = load_rules()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    result = build(SAMPLE, out, today=TODAY)
+    return result, out
+
+
+def test_sample_issues_are_exactly_the_planned_ones(built):
+    result, _ = built
+    plans = {b.stem: b for b in plan_sample(agents=12, seed=7, today=TODAY, csv_agents=1)}
+    assert len(result.books) == len(plans)
+    for book in result.books:
+        plan = plans[f"{book.agent.agent_id}_{book.agent.name}"]
+        found = {(i.sheet, i.code) for i in book.issues}
+        expected = {(p.sheet, p.code) for p in plan.problems}
+        assert found == expected, book.source
+        rows_found = {(i.sheet, i.row, i.code) for i in book.issues if i.code != "unknown-column"}
+        for p in plan.problems:
+            if p.row:
+                assert (p.sheet, p.row, p.code) in rows_found
+        assert (book.status == "ok") == plan.clean
+
+
+def test_report_balances_and_matches_result(built):
+    result, out = built
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report == json.loads(json.dumps(report_dict(result), ensure_ascii=False, default=str))
+    for f in report["files"]:
+        assert f["rows"]["read"] == f["rows"]["accepted"] + f["rows"]["rejected"]
+        for counts in f["sheets"].values():
+            assert counts["read"] == counts["accepted"] + counts["rejected"]
+        rejected_rows = {(i["sheet"], i["row"]) for i in f["issues"] if i["severity"] == "error"}
+        assert len(rejected_rows) == f["rows"]["rejected"]
+    assert report["exit_code"] == result.exit_code == 1
+
+
+def _sheet_dicts(ws):
+    rows = ws.iter_rows(values_only=True)
+    headers = next(rows)
+    return [dict(zip(headers, r)) for r in rows]
+
+
+def test_workbook_grades_are_the_rules_grades(built):
+    result, out = built
+    for book in result.books:
+        wb = openpyxl.load_workbook(out / book.output)
+        rows = _sheet_dicts(wb["成交客户"])
+        assert len(rows) == len(book.closed)
+        for rec, row in zip(book.closed, rows):
+            expected = RULES.grade("closed", ratings_of(rec))
+            assert row["等级"] == expected
+            assert row["经济条件"] == rec.get("economy")
+            assert row["保单号"] == rec.get("policy_no")
+            assert row["象限"] == rec.quadrant
+        prospects = _sheet_dicts(wb["未成交客户"])
+        assert [r["等级"] for r in prospects] == [RULES.grade("prospect", ratings_of(r)) for r in book.prospects]
+
+
+def test_every_rating_combination_graded_in_sample(built):
+    result, _ = built
+    seen = {tuple(ratings_of(r).values()) for b in result.books for r in b.closed}
+    assert len(seen) == 8
+
+
+def test_one_broken_file_does_not_stop_the_others(tmp_path):
+    import shutil
+
+    books = tmp_path / "books"
+    shutil.copytree(SAMPLE, books)
+    (books / "zz_empty.xlsx").write_bytes(b"")
+    (books / "zz_text.xlsx").write_text("这不是表格", encoding="utf-8")
+    result = build(books, tmp_path / "out", today=TODAY)
+    status = {b.source: b.status for b in result.books}
+    assert status["zz_empty.xlsx"] == "failed" and status["zz_text.xlsx"] == "failed"
+    assert sum(1 for s in status.values() if s != "failed") == 12
+    codes = {b.source: b.issues[0].code for b in result.books if b.status == "failed"}
+    assert codes == {"zz_empty.xlsx": "file-empty", "zz_text.xlsx": "file-unreadable"}
+
+
+def test_rebuild_gives_same_cells(tmp_path):
+    src = [s for s in discover(SAMPLE) if s.stem.startswith("A1003")]
+    a = build([src[0].path], tmp_path / "a", today=TODAY)
+    b = build([src[0].path], tmp_path / "b", today=TODAY)
+    wa = openpyxl.load_workbook(tmp_path / "a" / a.books[0].output)
+    wb = openpyxl.load_workbook(tmp_path / "b" / b.books[0].output)
+    assert wa.sheetnames == wb.sheetnames
+    for name in wa.sheetnames:
+        assert list(wa[name].values) == list(wb[name].values)
+
+
+def test_agent_name_collision_never_overwrites(tmp_path):
+    from books import closed, write_book
+
+    books = tmp_path / "books"
+    books.mkdir()
+    write_book(books / "one.xlsx", [closed()], agent={"工号": "A1", "姓名": "张三"})
+    write_book(books / "two.xlsx", [closed()], agent={"工号": "A1", "姓名": "张三"})
+    write_book(books / "three.xlsx", [closed()], agent={"工号": "../../evil", "姓名": "x/y"})
+    result = build(books, tmp_path / "out", today=TODAY)
+    outputs = sorted(b.output for b in result.books)
+    assert len(set(outputs)) == 3
+    for o in outputs:
+        path = (tmp_path / "out" / o).resolve()
+        assert path.is_file() and (tmp_path / "out" / "workbooks").resolve() in path.parents
