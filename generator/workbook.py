@@ -80,7 +80,8 @@ STYLES: dict[str, dict[str, Any]] = {
                "text_wrap": True, "align": "center", "valign": "vcenter"},
     "header_result": {"bg_color": "#375623"},
     "header_extra": {"bg_color": "#7F7F7F"},
-    "header_required": {"font_color": "#FFD966"},
+    "header_required": {"bg_color": "#C00000"},  # red header = required column
+    "required": {"font_color": "#C00000", "bold": True},
     "date": {"num_format": "yyyy-mm-dd"},
     "datetime": {"num_format": "yyyy-mm-dd hh:mm"},
     "money": {"num_format": "#,##0.00"},
@@ -158,7 +159,7 @@ class Cells:
 
 
 @contextmanager
-def atomic_workbook(path: Path, *, created: date) -> Iterator[Workbook]:
+def atomic_workbook(path: Path, *, created: date, title: str = "") -> Iterator[Workbook]:
     """Open a workbook that appears at ``path`` only once fully written.
 
     It is written to a temporary file in the same folder and moved over ``path`` with
@@ -170,7 +171,8 @@ def atomic_workbook(path: Path, *, created: date) -> Iterator[Workbook]:
     # A random name (not mkstemp) so the file gets the usual umask permissions.
     tmp = path.with_name(f".~pasture-{uuid.uuid4().hex}.tmp")
     wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
-    wb.set_properties({"created": datetime.combine(created, time()), "author": "Pasture 客户牧场"})
+    wb.set_properties({"created": datetime.combine(created, time()), "author": "Pasture 客户牧场",
+                       "title": title})
     try:
         yield wb
         wb.close()
@@ -627,13 +629,8 @@ def write_agent_workbook(book: Book, rules: Rules, path: Path, *, today: date) -
 
     The file is replaced atomically; the same book and ``today`` give the same cells.
     """
-    with atomic_workbook(path, created=today) as wb:
-        a = book.agent
-        wb.set_properties({
-            "created": datetime.combine(today, time()),
-            "author": "Pasture 客户牧场",
-            "title": f"客户经营报表 {a.agent_id} {a.name}",
-        })
+    title = f"客户经营报表 {book.agent.agent_id} {book.agent.name}"
+    with atomic_workbook(path, created=today, title=title) as wb:
         w = _Writer(wb, book, rules, today)
         sheets = [SHEET_OVERVIEW, CLOSED.name, PROSPECT.name]
         # The overview is created first so it is the first tab, but its charts only

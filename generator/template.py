@@ -1,0 +1,244 @@
+"""Write the blank agent book (``pasture template``) with xlsxwriter.
+
+Layout comes from the schema (sheets, headers, required flags, hints, widths) and the
+rules file (drop-down values); prose and example rows come from
+``generator/templates/agent_book.yaml``. So the template always matches what the
+reader accepts, and wording changes need no code.
+
+    >>> import tempfile, pathlib
+    >>> from generator.rules import load_rules
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "模板.xlsx"
+    >>> write_template(out, load_rules())
+    >>> out.stat().st_size > 0
+    True
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from .rules import Rules
+from .schema import AGENT_FIELDS, AGENT_SHEET, DATA_SHEETS, Column, Sheet, column_letter
+from .workbook import Cells, atomic_workbook
+
+__all__ = ["TEMPLATE_TEXTS", "TEMPLATE_ROWS", "LISTS_SHEET", "HELP_SHEET", "load_texts", "write_template"]
+
+TEMPLATE_TEXTS = Path(__file__).with_name("templates") / "agent_book.yaml"
+LISTS_SHEET = "_lists"
+HELP_SHEET = "说明"
+# Rows prepared with drop-downs, validation and formats below the header.
+TEMPLATE_ROWS = 1000
+# Fixed document date: the same rules give a byte-for-byte comparable template.
+TEMPLATE_CREATED = date(2026, 1, 1)
+# Excel's limits for data-validation prompts.
+_TITLE_MAX, _MESSAGE_MAX = 32, 255
+
+_REQUIRED_TEXT_KEYS = ("title", "intro", "steps", "rules", "sheets", "agent_hints", "formats", "examples")
+
+
+@lru_cache(maxsize=4)
+def load_texts(path: Path = TEMPLATE_TEXTS) -> dict[str, Any]:
+    """The template's prose and examples, checked against the schema."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}：顶层应是键值对")
+    problems = [f"缺少“{k}”" for k in _REQUIRED_TEXT_KEYS if k not in data]
+    sheets = {s.name: s for s in DATA_SHEETS}
+    for name, row in (data.get("examples") or {}).items():
+        if name not in sheets:
+            problems.append(f"examples：没有名为“{name}”的工作表")
+            continue
+        keys = {c.key for c in sheets[name].columns}
+        problems += [f"examples.{name}：没有“{k}”这一列" for k in row if k not in keys]
+    if problems:
+        raise ValueError(f"{path} 有问题：" + "；".join(problems))
+    return data
+
+
+def _input_prompt(col: Column, rules: Rules) -> tuple[str, str]:
+    """Title and message of the prompt shown when a cell of ``col`` is selected."""
+    parts = ["必填。" if col.required else "选填。"]
+    if col.hint:
+        parts.append(col.hint)
+    elif col.vocab:
+        parts.append("可选：" + " / ".join(rules.choices(col.vocab)))
+    if col.default:
+        parts.append(f"不填时按“{col.default}”处理。")
+    return col.name[:_TITLE_MAX], "".join(parts)[:_MESSAGE_MAX]
+
+
+class _TemplateWriter:
+    def __init__(self, wb: Workbook, rules: Rules, texts: dict[str, Any]) -> None:
+        self.wb, self.rules, self.texts = wb, rules, texts
+        self.cells = Cells(wb)
+        self.list_ranges: dict[str, str] = {}
+
+    def lists(self, ws: Worksheet) -> None:
+        """One column per vocabulary with its canonical words; drop-downs point here."""
+        for i, (vocab, words) in enumerate(self.rules.vocabularies.items()):
+            self.cells.put(ws, 0, i, vocab, "bold")
+            for n, word in enumerate(words, start=1):
+                self.cells.put(ws, n, i, word)
+            letter = column_letter(i)
+            self.list_ranges[vocab] = f"='{LISTS_SHEET}'!${letter}$2:${letter}${len(words) + 1}"
+        ws.hide()
+
+    def agent(self, ws: Worksheet) -> None:
+        put = self.cells.put
+        hints = self.texts["agent_hints"]
+        ws.set_column(0, 0, 12)
+        ws.set_column(1, 1, 24, self.cells.fmt("text"))
+        ws.set_column(2, 2, 50)
+        # The reader skips a first row whose cells are not agent fields.
+        for i, h in enumerate(("项目", "填写", "说明")):
+            put(ws, 0, i, h, "header")
+        for n, field in enumerate(AGENT_FIELDS, start=1):
+            put(ws, n, 0, field.name, "bold", "required" if field.required else None)
+            put(ws, n, 1, None, "text", "box")
+            hint = hints.get(field.key, "")
+            put(ws, n, 2, ("必填。" if field.required else "") + hint, "muted")
+            ws.data_validation(n, 1, n, 1, {
+                "validate": "any", "input_title": field.name[:_TITLE_MAX],
+                "input_message": hint[:_MESSAGE_MAX]})
+        ws.freeze_panes(1, 0)
+
+    def data(self, ws: Worksheet, sheet: Sheet) -> None:
+        put, last = self.cells.put, TEMPLATE_ROWS
+        ws.set_row(0, 30)
+        for i, col in enumerate(sheet.columns):
+            # Cell formats on the whole column: typed values keep their shape, and
+            # phone or policy numbers stay text so leading zeros and digits survive.
+            style = {"date": "date", "money": "money", "int": "int", "choice": None}.get(col.kind, "text")
+            ws.set_column(i, i, col.width, self.cells.fmt(style))
+            # The header text is exactly the canonical name so the reader matches it;
+            # required columns are shown in red instead of with a "*".
+            put(ws, 0, i, col.name, "header", "header_required" if col.required else None)
+            if col.hint or col.required:
+                ws.write_comment(0, i, ("必填。" if col.required else "") + col.hint,
+                                 {"author": "Pasture", "x_scale": 1.5})
+            title, message = _input_prompt(col, self.rules)
+            options: dict[str, Any] = {"input_title": title, "input_message": message,
+                                       "error_type": "warning", "error_title": col.name[:_TITLE_MAX]}
+            if col.kind == "choice" and col.vocab:
+                options |= {"validate": "list", "source": self.list_ranges[col.vocab],
+                            "error_message": "这不是下拉列表中的值，系统可能无法识别。仍要保留吗？"}
+            elif col.kind == "date":
+                options |= {"validate": "date", "criteria": "between",
+                            "minimum": date(1900, 1, 1), "maximum": date(2099, 12, 31),
+                            "error_message": "请填写有效日期，例如 2024-03-12。仍要保留吗？"}
+            elif col.kind == "money":
+                options |= {"validate": "decimal", "criteria": ">", "value": 0,
+                            "error_message": "金额应是大于 0 的数字（单位：元）。仍要保留吗？"}
+            elif col.kind == "int":
+                options |= {"validate": "integer", "criteria": "between", "minimum": 0, "maximum": 100,
+                            "error_message": "请填写整数年数，例如 20。仍要保留吗？"}
+            else:
+                options = {"validate": "any", "input_title": title, "input_message": message}
+            ws.data_validation(1, i, last, i, options)
+        ws.freeze_panes(1, 0)
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.repeat_rows(0)
+        ws.fit_to_pages(1, 0)
+
+    def help(self, ws: Worksheet) -> None:
+        put, texts, rules = self.cells.put, self.texts, self.rules
+        widest = max(len(s.columns) for s in DATA_SHEETS)
+        ws.set_column(0, 0, 16)
+        ws.set_column(1, widest, 14)
+        ws.hide_gridlines(2)
+        row = 0
+        put(ws, row, 0, texts["title"], "title")
+        row += 1
+        put(ws, row, 0, texts["intro"], "subtitle")
+        row += 2
+
+        def section(title: str) -> None:
+            nonlocal row
+            put(ws, row, 0, title, "section")
+            row += 1
+
+        section("填写步骤")
+        for i, step in enumerate(texts["steps"], start=1):
+            put(ws, row, 0, f"{i}. {step}")
+            row += 1
+        row += 1
+        section("注意事项")
+        for rule in texts["rules"]:
+            put(ws, row, 0, f"• {rule}")
+            row += 1
+        row += 1
+
+        # Generated from the schema so the list of required columns cannot drift.
+        section("工作表与必填列")
+        for i, h in enumerate(("工作表", "内容", "必填列")):
+            put(ws, row, i, h, "header")
+        row += 1
+        agent_required = "、".join(f.name for f in AGENT_FIELDS if f.required)
+        put(ws, row, 0, AGENT_SHEET, "bold")
+        put(ws, row, 1, texts["sheets"].get(AGENT_SHEET, ""))
+        put(ws, row, 2, agent_required)
+        row += 1
+        for sheet in DATA_SHEETS:
+            put(ws, row, 0, sheet.name, "bold")
+            put(ws, row, 1, texts["sheets"].get(sheet.name, ""))
+            required = "、".join(c.name for c in sheet.required)
+            put(ws, row, 2, required + ("（整张表可不填）" if sheet.optional else ""))
+            row += 1
+        row += 1
+
+        section("填写格式")
+        for kind, explain in texts["formats"]:
+            put(ws, row, 0, kind, "bold")
+            put(ws, row, 1, explain)
+            row += 1
+        row += 1
+
+        # Drop-down values straight from the rules file (canonical words only).
+        section("下拉选项")
+        seen: set[str] = set()
+        for sheet in DATA_SHEETS:
+            for col in sheet.columns:
+                if col.vocab and col.name not in seen:
+                    seen.add(col.name)
+                    put(ws, row, 0, col.name, "bold")
+                    put(ws, row, 1, " / ".join(rules.choices(col.vocab)))
+                    row += 1
+        row += 1
+
+        section("填写示例（每张表一行，仅供参考，请勿复制到数据表中）")
+        for sheet in DATA_SHEETS:
+            example = texts["examples"].get(sheet.name)
+            if not example:
+                continue
+            put(ws, row, 0, sheet.name, "bold")
+            row += 1
+            for i, col in enumerate(sheet.columns):
+                put(ws, row, i, col.name, "header", "header_required" if col.required else None)
+                style = {"date": "date", "money": "money", "int": "int"}.get(col.kind)
+                put(ws, row + 1, i, example.get(col.key), style, "box")
+            row += 3
+
+
+def write_template(path: Path, rules: Rules, *, created: date = TEMPLATE_CREATED) -> None:
+    """Write the blank agent book to ``path`` (replaced atomically)."""
+    texts = load_texts()
+    with atomic_workbook(path, created=created, title=texts["title"]) as wb:
+        w = _TemplateWriter(wb, rules, texts)
+        # Help first so the agent opens the book on the instructions.
+        help_ws = wb.add_worksheet(HELP_SHEET)
+        agent_ws = wb.add_worksheet(AGENT_SHEET)
+        data_ws = [(wb.add_worksheet(s.name), s) for s in DATA_SHEETS]
+        lists_ws = wb.add_worksheet(LISTS_SHEET)
+        w.lists(lists_ws)
+        w.help(help_ws)
+        w.agent(agent_ws)
+        for ws, sheet in data_ws:
+            w.data(ws, sheet)
