@@ -1,0 +1,108 @@
+"""Dashboard pages: numbers equal the report, aggregates only, agent text escaped."""
+
+import json
+import re
+from datetime import date
+from html import unescape
+from pathlib import Path
+
+import pytest
+
+from generator import build, report_dict
+from generator.dashboards import aggregate, dashboard_pages
+from generator.rules import load_rules
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = date(2026, 11, 23)
+RULES = load_rules()
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    return report_dict(build(ROOT / "sample_data", tmp_path_factory.mktemp("o"), today=TODAY))
+
+
+@pytest.fixture(scope="module")
+def pages(report):
+    return dashboard_pages(report, RULES)
+
+
+def _client_values(report_files_dir: Path = ROOT / "sample_data"):
+    from generator.pipeline import process_source
+    from generator.read import discover
+
+    values = set()
+    for source in discover(report_files_dir):
+        book = process_source(source, RULES, today=TODAY)
+        for rec in (*book.closed, *book.prospects):
+            for key in ("holder_name", "insured_name", "name", "holder_phone", "insured_phone", "phone",
+                        "address", "policy_no"):
+                v = rec.get(key)
+                if v and len(str(v)) >= 2:
+                    values.add(str(v))
+    return values
+
+
+def test_page_set(report, pages):
+    teams = {f["team"] for f in report["files"]}
+    assert sum(1 for p in pages if p.startswith("dashboards/teams/")) == len(teams)
+    assert sum(1 for p in pages if p.startswith("dashboards/agents/")) == len(report["files"])
+    for name in ("index", "ranking", "quality"):
+        assert f"dashboards/{name}.md" in pages
+
+
+def test_branch_numbers_equal_report(report, pages):
+    files = report["files"]
+    total = aggregate(files)
+    assert total["clients"] == sum(f["kpis"]["clients"] for f in files)
+    assert total["policies"] == sum(f["kpis"]["policies"] for f in files)
+    assert total["rows"] == report["totals"]["rows"]
+    assert total["issues"] == report["totals"]["issues"]
+    page = unescape(pages["dashboards/index.md"])
+    assert f"<strong>{total['clients']}</strong>" in page
+    assert f"<strong>{total['policies']}</strong>" in page
+    assert f"{total['premium']:,.0f}" in page
+    assert f"{total['addon_rate'] * 100:.1f}%" in page
+    assert f"录入 {report['totals']['rows']['accepted']} 行" in page
+
+
+def test_chart_data_equal_grade_counts(report, pages):
+    total = aggregate(report["files"])
+    charts = [json.loads(unescape(m)) for m in re.findall(r'data-chart="([^"]*)"', pages["dashboards/index.md"])]
+    bars = {c["title"]["text"]: c["series"][0]["data"] for c in charts}
+    assert bars["成交客户等级"] == list(total["grades_closed"].values())
+    assert bars["准客户等级"] == list(total["grades_prospect"].values())
+
+
+def test_no_client_personal_data_on_any_page(pages):
+    values = _client_values()
+    assert len(values) > 500
+    text = "\n".join(pages.values())
+    leaks = sorted(v for v in values if v in text)
+    assert leaks == []
+
+
+def test_agent_text_is_escaped_and_maskable(report):
+    evil = json.loads(json.dumps(report))
+    evil["files"][0]["agent_name"] = '<script>alert(1)</script>[x](javascript:alert(2))'
+    evil["files"][0]["team"] = "<b>队</b>"
+    pages = dashboard_pages(evil, RULES)
+    text = "\n".join(pages.values())
+    assert "<script>alert(1)" not in text and "&lt;script&gt;" in text
+    assert "<b>队</b>" not in text
+    masked = "\n".join(dashboard_pages(report, RULES, mask_agents=True).values())
+    for f in report["files"]:
+        assert f["agent_name"] not in masked
+        assert f["agent_id"] in masked
+
+
+def test_failed_file_counts_without_kpis(report):
+    broken = json.loads(json.dumps(report))
+    broken["files"].append({"path": "bad.xlsx", "agent_id": "X9", "agent_name": "坏", "team": None, "branch": None,
+                            "status": "failed", "rows": {"read": 0, "accepted": 0, "rejected": 0}, "sheets": {},
+                            "workbook": None, "kpis": {}, "issues": [{"sheet": None, "row": None, "column": None,
+                            "column_letter": None, "code": "file-empty", "severity": "error", "message": "", "hint": ""}]})
+    total = aggregate(broken["files"])
+    assert total["failed"] == 1 and total["agents"] == len(report["files"]) + 1
+    pages = dashboard_pages(broken, RULES)
+    assert any("无法使用" in p for p in pages.values())
