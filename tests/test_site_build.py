@@ -1,0 +1,174 @@
+"""Build the standards site with mkdocs (strict) and check what the built files contain."""
+
+import importlib.util
+import json
+import re
+from urllib.parse import unquote
+
+import pytest
+import yaml
+
+pytest.importorskip("mkdocs")
+pytest.importorskip("material")
+
+from generator.rules import DEFAULT_RULES_PATH, load_rules  # noqa: E402
+from generator.site import PROJECT_ROOT, SiteError, build_site, new_project  # noqa: E402
+
+COURSE_PAGES = [
+    "index", "course/cycle", "course/records", "course/grading", "course/quadrants",
+    "course/experiences", "course/cadence", "course/quality", "guide/fill-template",
+    "guide/issues", "guide/download", "dashboards/index",
+]
+HAS_TEMPLATE = importlib.util.find_spec("generator.template") is not None
+# Attributes whose URL a browser fetches by itself (links in <a> are only followed on click).
+FETCHED = re.compile(r"<(script|link|img|iframe|source|video|audio|embed|object)\b[^>]*>", re.I)
+EXTERNAL = re.compile(r"\b(?:src|href|data|srcset)\s*=\s*[\"']?\s*(?:https?:)?//", re.I)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    return build_site(PROJECT_ROOT, tmp_path_factory.mktemp("site") / "site")
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"<[^>]+>", "", html)
+
+
+@pytest.mark.parametrize("page", COURSE_PAGES)
+def test_every_course_page_is_built(site, page):
+    html = (site / f"{page}.html").read_text(encoding="utf-8")
+    assert "pasture:" not in text_of(html)  # every placeholder was replaced
+
+
+def test_grading_page_shows_rendered_tables(site):
+    html = (site / "course/grading.html").read_text(encoding="utf-8")
+    rules = load_rules()
+    assert "<table>" in html
+    for book in ("closed", "prospect"):
+        for actions in rules.actions[book].values():
+            assert "；".join(actions) in html
+    # The prospect D row: all three ordinary.
+    assert re.search(r"<td>一般</td>\s*<td>一般</td>\s*<td>一般</td>\s*<td><strong>D</strong></td>", html)
+
+
+def test_generated_tables_on_other_pages(site):
+    assert "宠爱" in (site / "course/quadrants.html").read_text(encoding="utf-8")
+    assert "☆" in (site / "course/experiences.html").read_text(encoding="utf-8")
+    issues = (site / "guide/issues.html").read_text(encoding="utf-8")
+    assert 'id="invalid-phone"' in issues and 'id="phone-is-agent"' in issues
+    assert "投保人电话" in (site / "guide/fill-template.html").read_text(encoding="utf-8")
+    assert "每 90 天一次" in (site / "course/cadence.html").read_text(encoding="utf-8")
+
+
+def test_nothing_is_fetched_from_another_host(site):
+    offenders = []
+    for path in site.rglob("*"):
+        if path.suffix in {".html", ".css"}:
+            text = path.read_text(encoding="utf-8")
+            if path.suffix == ".html":
+                offenders += [f"{path.relative_to(site)}: {m.group(0)[:120]}"
+                              for m in FETCHED.finditer(text) if EXTERNAL.search(m.group(0))]
+                offenders += [f"{path.relative_to(site)}: @import" for _ in re.finditer(r"@import\s+url\(\s*['\"]?https?:", text)]
+            else:
+                offenders += [f"{path.relative_to(site)}: {m.group(0)}"
+                              for m in re.finditer(r"url\(\s*['\"]?(?:https?:)?//[^)]*\)", text)]
+    assert offenders == []
+
+
+def test_no_external_links_in_page_content(site):
+    for path in site.rglob("*.html"):
+        hrefs = re.findall(r"href=\"((?:https?:)?//[^\"]*)\"", path.read_text(encoding="utf-8"))
+        assert hrefs == [], path
+
+
+def test_offline_search_shim_is_vendored(site):
+    html = (site / "index.html").read_text(encoding="utf-8")
+    assert 'src="assets/javascripts/iframe-worker-shim.js"' in html
+    assert (site / "assets/javascripts/iframe-worker-shim.js").is_file()
+    assert (site / "search/search_index.js").read_text(encoding="utf-8").startswith("var __index")
+
+
+def test_search_index_segments_chinese(site):
+    index = json.loads((site / "search/search_index.json").read_text(encoding="utf-8"))
+    assert index["config"]["lang"] == ["zh"]
+    assert "\\u200b" in index["config"]["separator"]
+    text = " ".join(d["title"] + " " + d["text"] for d in index["docs"])
+    for word in ("宠爱", "转介绍", "宽限期", "农历"):
+        assert f"\u200b{word}\u200b" in text, word
+
+
+def test_dashboards_placeholder_in_nav(site):
+    html = (site / "index.html").read_text(encoding="utf-8")
+    assert 'href="dashboards/index.html"' in html
+
+
+@pytest.mark.skipif(not HAS_TEMPLATE, reason="generator.template not written yet")
+def test_template_download_is_built(site):
+    xlsx = site / "downloads" / "客户档案模板.xlsx"
+    assert xlsx.is_file() and xlsx.read_bytes()[:2] == b"PK"
+    html = unquote((site / "guide/download.html").read_text(encoding="utf-8"))
+    assert 'href="../downloads/客户档案模板.xlsx"' in html
+
+
+def test_custom_rules_change_the_built_grading_page(tmp_path):
+    data = yaml.safe_load(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
+    data["actions"]["prospect"]["D"] = ["每月一次试探性联系"]
+    data["grading"]["prospect"].insert(0, {"grade": "D", "when": {"经济条件": "好", "保险意识": "一般", "影响力": "一般"}})
+    rules = tmp_path / "my-rules.yaml"
+    rules.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    out = build_site(PROJECT_ROOT, tmp_path / "out", rules_path=rules)
+    html = (out / "course/grading.html").read_text(encoding="utf-8")
+    assert "每月一次试探性联系" in html
+    assert re.search(r"<td>好</td>\s*<td>一般</td>\s*<td>一般</td>\s*<td><strong>D</strong></td>", html)
+
+
+def test_extra_pages_join_nav_except_agents(tmp_path):
+    pages = {
+        "dashboards/_generated/10-branch.md": "# 营业部总览\n\n共 3 位代理人。",
+        "dashboards/_generated/teams/team-1.md": "# 一组\n\n团队页面。",
+        "dashboards/_generated/agents/a001.md": "# 代理人甲\n\n个人页面。",
+    }
+    out = build_site(PROJECT_ROOT, tmp_path / "out", extra_pages=pages)
+    home = (out / "index.html").read_text(encoding="utf-8")
+    assert "dashboards/_generated/10-branch.html" in home
+    assert "dashboards/_generated/teams/team-1.html" in home
+    assert "a001.html" not in home
+    assert (out / "dashboards/_generated/agents/a001.html").is_file()
+    assert not (PROJECT_ROOT / "site/dashboards/_generated/agents/a001.md").exists()  # staged, not written
+
+
+@pytest.mark.parametrize("bad", ["../evil.md", "/abs/_generated/x.md", "dashboards/x.md"])
+def test_extra_pages_must_stay_in_generated_folders(tmp_path, bad):
+    with pytest.raises(ValueError):
+        build_site(PROJECT_ROOT, tmp_path / "out", extra_pages={bad: "# x"})
+
+
+def test_unknown_placeholder_fails_the_build(tmp_path):
+    with pytest.raises(SiteError, match="nonsense"):
+        build_site(PROJECT_ROOT, tmp_path / "out",
+                   extra_pages={"dashboards/_generated/x.md": "# x\n\n{{ pasture:nonsense }}\n"})
+
+
+def test_malformed_placeholder_fails_the_build(tmp_path):
+    with pytest.raises(SiteError, match="占位符"):
+        build_site(PROJECT_ROOT, tmp_path / "out",
+                   extra_pages={"dashboards/_generated/x.md": "# x\n\n{{ pasture:grading_table closed }\n"})
+
+
+def test_new_project_scaffolds_and_refuses_to_overwrite(tmp_path):
+    dest = tmp_path / "branch"
+    written = new_project(dest)
+    assert dest / "mkdocs.yml" in written and (dest / "rules.yaml").is_file()
+    assert (dest / "hooks/pasture_hooks.py").is_file() and (dest / "site/course/grading.md").is_file()
+    assert "pasture_rules: rules.yaml" in (dest / "mkdocs.yml").read_text(encoding="utf-8")
+    with pytest.raises(FileExistsError, match="mkdocs.yml"):
+        new_project(dest)
+
+
+def test_new_project_uses_its_own_rules(tmp_path):
+    dest = tmp_path / "branch"
+    new_project(dest)
+    rules = dest / "rules.yaml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace("主动拜访促成", "本周内上门拜访"), encoding="utf-8")
+    out = build_site(dest, tmp_path / "out")
+    assert "本周内上门拜访" in (out / "course/grading.html").read_text(encoding="utf-8")
