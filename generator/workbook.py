@@ -51,8 +51,11 @@ __all__ = [
     "Cells",
     "atomic_workbook",
     "write_agent_workbook",
+    "condition_text",
     "experience_text",
+    "issue_location",
     "rating_text",
+    "write_rules_help",
 ]
 
 # Measured: these options keep agents' text as text and skip a regex per string.
@@ -109,29 +112,42 @@ class Cells:
 
     def __init__(self, wb: Workbook) -> None:
         self.wb = wb
-        self._formats: dict[tuple[tuple[str, ...], bool], Format] = {}
+        # One xlsxwriter Format per distinct style set; a second map memoises the raw
+        # call arguments because put() asks for a format once per cell.
+        self._formats: dict[tuple[tuple[str, ...], bool], Format | None] = {}
+        self._calls: dict[tuple[tuple[str | None, ...], bool], Format | None] = {}
 
     def fmt(self, *styles: str | None, quote: bool = False) -> Format | None:
         """The cached Format for a combination of named styles (None for plain cells)."""
-        names = tuple(s for s in styles if s)
-        if not names and not quote:
-            return None
+        call = (styles, quote)
+        if call in self._calls:
+            return self._calls[call]
+        names = tuple(dict.fromkeys(s for s in styles if s))
         key = (names, quote)
-        found = self._formats.get(key)
-        if found is None:
-            props: dict[str, Any] = {}
-            for name in names:
-                props.update(STYLES[name])
-            if quote:
-                # The cell keeps its text when edited in Excel/WPS instead of turning into
-                # a formula (the leading apostrophe is not part of the value).
-                props["quote_prefix"] = True
-            found = self._formats[key] = self.wb.add_format(props)
+        if key not in self._formats:
+            if not names and not quote:
+                self._formats[key] = None
+            else:
+                props: dict[str, Any] = {}
+                for name in names:
+                    props.update(STYLES[name])
+                if quote:
+                    # The cell keeps its text when edited in Excel/WPS instead of turning
+                    # into a formula (the leading apostrophe is not part of the value).
+                    props["quote_prefix"] = True
+                self._formats[key] = self.wb.add_format(props)
+        found = self._calls[call] = self._formats[key]
         return found
 
     def put(self, ws: Worksheet, row: int, col: int, value: Any, *styles: str | None) -> None:
         """Write ``value`` with its natural Excel type; text never becomes a formula."""
-        if value is None or (isinstance(value, str) and value == ""):
+        if isinstance(value, str):  # the common case first
+            if value:
+                ws.write_string(row, col, value, self.fmt(*styles, quote=needs_quote_prefix(value)))
+            elif any(styles):
+                ws.write_blank(row, col, None, self.fmt(*styles))
+            return
+        if value is None:
             if any(styles):
                 ws.write_blank(row, col, None, self.fmt(*styles))
             return
@@ -149,7 +165,7 @@ class Cells:
             ws.write_datetime(row, col, value, self.fmt(*styles, "date"))
         else:
             # MonthDay renders as "3月12日"; anything else as its text.
-            text = value if isinstance(value, str) else str(value)
+            text = str(value)
             ws.write_string(row, col, text, self.fmt(*styles, quote=needs_quote_prefix(text)))
 
     def link(self, ws: Worksheet, row: int, col: int, target: str, text: str) -> None:
@@ -568,9 +584,9 @@ def write_rules_help(ws: Worksheet, cells: Cells, rules: Rules, sheets: Sequence
 
     section("客户体验矩阵")
     header("象限", *items)
-    for q in _quadrants(rules):
-        marks = rules.experiences.matrix.get(q, {})
-        line(q, *(marks.get(i, "") for i in items), style="center")
+    for quadrant in _quadrants(rules):
+        marks = rules.experiences.matrix.get(quadrant, {})
+        line(quadrant, *(marks.get(i, "") for i in items), style="center")
     line("成本", *(e.cost for e in rules.experiences.items), style="center")
     row += 1
     header("标记", "含义")
