@@ -29,9 +29,24 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_NAME = "mkdocs.yml"
 HOOKS_FILE = Path("hooks") / "pasture_hooks.py"
 RULES_NAME = "rules.yaml"
-# Generated page folders: never copied into a new project, replaced whole on each build.
+# Pages the generator writes (dashboards) and preview copies of them: never copied into a
+# new project or a build's staging folder, so a page from an earlier run cannot linger.
 GENERATED_PART = "_generated"
-_SCAFFOLD_GITIGNORE = "build/\nout/\nsite/**/_generated/\n"
+DASHBOARD_DIR = "dashboards"
+DASHBOARD_KEEP = "index.md"  # the hand-written placeholder shown before the first build
+_SCAFFOLD_GITIGNORE = "build/\nout/\nsite/**/_generated/\nsite/dashboards/*\n!site/dashboards/index.md\n"
+
+
+def is_generated(rel: PurePosixPath) -> bool:
+    """Whether a path relative to the docs dir belongs to generated pages.
+
+    >>> is_generated(PurePosixPath("dashboards/teams/t1.md")), is_generated(PurePosixPath("dashboards/index.md"))
+    (True, False)
+    """
+    parts = rel.parts
+    if GENERATED_PART in parts or "__pycache__" in parts:
+        return True
+    return len(parts) > 1 and parts[0] == DASHBOARD_DIR and parts[1:] != (DASHBOARD_KEEP,)
 
 
 class SiteError(RuntimeError):
@@ -50,7 +65,7 @@ def _project_sources(root: Path) -> list[tuple[Path, Path]]:
     pairs = [(config, Path(CONFIG_NAME)), (hooks, HOOKS_FILE), (DEFAULT_RULES_PATH, Path(RULES_NAME))]
     for src in sorted(docs.rglob("*")):
         rel = src.relative_to(root)
-        if src.is_file() and GENERATED_PART not in rel.parts and "__pycache__" not in rel.parts:
+        if src.is_file() and not is_generated(PurePosixPath(*src.relative_to(docs).parts)):
             pairs.append((src, rel))
     return pairs
 
@@ -94,12 +109,10 @@ def _point_at_rules(config_text: str) -> str:
 
 
 def _check_page_path(rel: str) -> PurePosixPath:
-    """Extra pages must stay inside the docs dir, in a ``_generated`` folder, as Markdown."""
+    """Extra pages must stay inside the docs dir."""
     path = PurePosixPath(rel)
-    if path.is_absolute() or ".." in path.parts or not path.parts:
+    if path.is_absolute() or ".." in path.parts or not path.parts or "\\" in rel:
         raise ValueError(f"extra page path must be relative and stay inside the docs dir: {rel!r}")
-    if GENERATED_PART not in path.parts[:-1]:
-        raise ValueError(f"extra page path must be inside a {GENERATED_PART}/ folder: {rel!r}")
     return path
 
 
@@ -127,10 +140,11 @@ def build_site(
 ) -> Path:
     """Build the project's site into ``site_dir`` and return it.
 
-    ``extra_pages`` maps paths under the docs dir (inside a ``_generated/`` folder, e.g.
-    ``dashboards/_generated/branch.md``) to Markdown. They are written to a staged copy of
-    the docs dir, so the project's own files are never touched and pages from an
-    earlier build cannot linger. ``rules_path`` overrides the rules file of the project.
+    ``extra_pages`` maps paths under the docs dir (e.g. ``dashboards/teams/t1.md``) to
+    Markdown; a path that exists replaces that page (``dashboards/index.md``). They are
+    written to a staged copy of the docs dir (without ``_generated/`` folders), so the
+    project's own files are never touched and pages from an earlier build cannot linger.
+    ``rules_path`` overrides the rules file of the project.
     """
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -151,8 +165,12 @@ def build_site(
         try:
             cfg = load_config(config_file=str(config_file), site_dir=str(site_dir), strict=strict)
             staged = Path(tmp) / "docs"
-            shutil.copytree(cfg.docs_dir, staged,
-                            ignore=shutil.ignore_patterns(GENERATED_PART, "__pycache__"))
+            docs = Path(cfg.docs_dir)
+            for src in sorted(docs.rglob("*")):
+                rel = src.relative_to(docs)
+                if src.is_file() and not is_generated(PurePosixPath(*rel.parts)):
+                    (staged / rel).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(src, staged / rel)
             for rel, markdown in pages.items():
                 target = staged.joinpath(*rel.parts)
                 target.parent.mkdir(parents=True, exist_ok=True)

@@ -6,8 +6,8 @@
   would publish the wrong rules.
 - The rules file is, in order: env ``PASTURE_RULES``, ``extra.pasture_rules`` in
   mkdocs.yml (relative to that file), the packaged default.
-- Generated dashboard pages under ``dashboards/_generated/`` join the nav (top-level
-  files and ``teams/``); deeper folders such as ``agents/`` stay out of it.
+- Generated dashboard pages join the nav: files directly in ``dashboards/`` and those in
+  ``dashboards/teams/``; other folders (``dashboards/agents/``) stay out of it.
 - The blank template is generated into ``downloads/`` when ``generator.template`` exists.
 - A page that would load anything from another host fails the build (the site must
   work offline, from ``file://``).
@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import logging
+from html import escape as html_escape
 import os
 import posixpath
 import re
@@ -34,7 +35,7 @@ log = logging.getLogger("mkdocs.hooks.pasture")
 notice = logging.getLogger("pasture.site")
 
 TEMPLATE_URI = "downloads/客户档案模板.xlsx"
-GENERATED_DIR = "dashboards/_generated"
+DASHBOARD_DIR = "dashboards"
 DASHBOARD_INDEX = "dashboards/index.md"
 TEAMS_SUBDIR = "teams"
 
@@ -96,10 +97,11 @@ def _teach_segmenter(rules: Rules) -> None:
 
 def _extend_dashboard_nav(config: Any) -> None:
     """Add generated dashboard pages to the nav section that holds dashboards/index.md."""
-    root = Path(config.docs_dir) / GENERATED_DIR
+    root = Path(config.docs_dir) / DASHBOARD_DIR
     if config.nav is None or not root.is_dir():
         return
-    top = sorted(p.relative_to(config.docs_dir).as_posix() for p in root.glob("*.md"))
+    top = sorted(p.relative_to(config.docs_dir).as_posix() for p in root.glob("*.md")
+                 if p.relative_to(config.docs_dir).as_posix() != DASHBOARD_INDEX)
     teams = sorted(p.relative_to(config.docs_dir).as_posix() for p in (root / TEAMS_SUBDIR).glob("*.md"))
     if not top and not teams:
         return
@@ -230,8 +232,36 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     return render_placeholders(markdown, _state["rules"], page, page.file.src_uri)
 
 
+def _dashboard_assets(output: str, page: Any, config: Any) -> str:
+    """Link ``extra.pasture_dashboard_assets`` (css/js) into dashboard pages only.
+
+    The chart library is large; course pages should not load it.
+    """
+    if not page.file.src_uri.startswith(DASHBOARD_DIR + "/"):
+        return output
+    assets = (config.extra or {}).get("pasture_dashboard_assets") or {}
+    unknown = set(assets) - {"css", "js"}
+    if unknown:
+        raise PluginError(f"extra.pasture_dashboard_assets: unknown keys {sorted(unknown)} (use css, js)")
+    from mkdocs.utils import get_relative_url
+
+    def href(path: str) -> str:
+        if not (Path(config.docs_dir) / path).is_file():
+            raise PluginError(f"extra.pasture_dashboard_assets: {path} not found in {config.docs_dir}")
+        return html_escape(get_relative_url(path, page.url))
+
+    css = "".join(f'<link rel="stylesheet" href="{href(p)}">' for p in assets.get("css", []))
+    js = "".join(f'<script src="{href(p)}"></script>' for p in assets.get("js", []))
+    if css:
+        output = output.replace("</head>", css + "</head>", 1)
+    if js:
+        output = output.replace("</body>", js + "</body>", 1)
+    return output
+
+
 @event_priority(-100)
 def on_post_page(output: str, page: Any, config: Any) -> str:
+    output = _dashboard_assets(output, page, config)
     for m in EXTERNAL_FETCH.finditer(output):
         tag = output[m.start(): output.find(">", m.start()) + 1]
         if not CANONICAL.match(tag):

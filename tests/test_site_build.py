@@ -124,21 +124,29 @@ def test_custom_rules_change_the_built_grading_page(tmp_path):
 
 def test_extra_pages_join_nav_except_agents(tmp_path):
     pages = {
-        "dashboards/_generated/10-branch.md": "# 营业部总览\n\n共 3 位代理人。",
-        "dashboards/_generated/teams/team-1.md": "# 一组\n\n团队页面。",
-        "dashboards/_generated/agents/a001.md": "# 代理人甲\n\n个人页面。",
+        "dashboards/index.md": "# 营业部总览\n\n共 3 位代理人。",
+        "dashboards/quality.md": "# 数据质量\n\n问题统计。",
+        "dashboards/teams/team-1.md": "# 一组\n\n团队页面。",
+        "dashboards/agents/a001.md": "# 代理人甲\n\n个人页面。",
     }
     out = build_site(PROJECT_ROOT, tmp_path / "out", extra_pages=pages)
     home = (out / "index.html").read_text(encoding="utf-8")
-    assert "dashboards/_generated/10-branch.html" in home
-    assert "dashboards/_generated/teams/team-1.html" in home
-    assert "a001.html" not in home
-    assert (out / "dashboards/_generated/agents/a001.html").is_file()
-    assert not (PROJECT_ROOT / "site/dashboards/_generated/agents/a001.md").exists()  # staged, not written
+    assert "dashboards/quality.html" in home and "dashboards/teams/team-1.html" in home
+    assert "一组" in home and "数据质量" in home
+    assert "a001.html" not in home and "代理人甲" not in home
+    assert (out / "dashboards/agents/a001.html").is_file()
+    dashboard = (out / "dashboards/teams/team-1.html").read_text(encoding="utf-8")
+    assert "共 3 位代理人" in (out / "dashboards/index.html").read_text(encoding="utf-8")
+    # Chart assets only on dashboard pages, linked relative to the page.
+    assert 'src="../../assets/vendor/echarts.common.min.js"' in dashboard
+    assert "echarts" not in (out / "course/grading.html").read_text(encoding="utf-8")
+    # Staged, not written into the project.
+    assert not (PROJECT_ROOT / "site/dashboards/agents").exists()
+    assert "构建后显示" in (PROJECT_ROOT / "site/dashboards/index.md").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("bad", ["../evil.md", "/abs/_generated/x.md", "dashboards/x.md"])
-def test_extra_pages_must_stay_in_generated_folders(tmp_path, bad):
+@pytest.mark.parametrize("bad", ["../evil.md", "/abs/x.md", "a/../../x.md", ""])
+def test_extra_pages_must_stay_in_the_docs_dir(tmp_path, bad):
     with pytest.raises(ValueError):
         build_site(PROJECT_ROOT, tmp_path / "out", extra_pages={bad: "# x"})
 
@@ -146,13 +154,13 @@ def test_extra_pages_must_stay_in_generated_folders(tmp_path, bad):
 def test_unknown_placeholder_fails_the_build(tmp_path):
     with pytest.raises(SiteError, match="nonsense"):
         build_site(PROJECT_ROOT, tmp_path / "out",
-                   extra_pages={"dashboards/_generated/x.md": "# x\n\n{{ pasture:nonsense }}\n"})
+                   extra_pages={"dashboards/x.md": "# x\n\n{{ pasture:nonsense }}\n"})
 
 
 def test_malformed_placeholder_fails_the_build(tmp_path):
     with pytest.raises(SiteError, match="占位符"):
         build_site(PROJECT_ROOT, tmp_path / "out",
-                   extra_pages={"dashboards/_generated/x.md": "# x\n\n{{ pasture:grading_table closed }\n"})
+                   extra_pages={"dashboards/x.md": "# x\n\n{{ pasture:grading_table closed }\n"})
 
 
 def test_new_project_scaffolds_and_refuses_to_overwrite(tmp_path):
