@@ -130,10 +130,10 @@ def test_extra_pages_join_nav_except_agents(tmp_path):
         "dashboards/agents/a001.md": "# 代理人甲\n\n个人页面。",
     }
     out = build_site(PROJECT_ROOT, tmp_path / "out", extra_pages=pages)
-    home = (out / "index.html").read_text(encoding="utf-8")
-    assert "dashboards/quality.html" in home and "dashboards/teams/team-1.html" in home
-    assert "一组" in home and "数据质量" in home
-    assert "a001.html" not in home and "代理人甲" not in home
+    # navigation.prune: a section's pages are in the nav of pages inside that section.
+    nav = (out / "dashboards/quality.html").read_text(encoding="utf-8")
+    assert 'href="teams/team-1.html"' in nav and "一组" in nav and "数据质量" in nav
+    assert "a001.html" not in nav and "代理人甲" not in nav
     assert (out / "dashboards/agents/a001.html").is_file()
     dashboard = (out / "dashboards/teams/team-1.html").read_text(encoding="utf-8")
     assert "共 3 位代理人" in (out / "dashboards/index.html").read_text(encoding="utf-8")
