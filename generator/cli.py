@@ -60,6 +60,13 @@ def json_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (same as report.json).")(fn)
 
 
+def jobs_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--jobs", "-j", type=click.IntRange(1, 256), default=None,
+        help="Worker processes (default: number of CPU cores).",
+    )(fn)
+
+
 def exit_zero_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--exit-zero", is_flag=True,
@@ -92,8 +99,14 @@ def cli() -> None:
 @today_option
 @json_option
 @exit_zero_option
+@jobs_option
+@click.option("--site/--no-site", default=True, show_default=True,
+              help="Also build the standards site with dashboards into OUT/site.")
+@click.option("--site-project", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Site project made by `pasture new` (default: the one shipped with Pasture).")
+@click.option("--mask-agents", is_flag=True, help="Show agents by 工号 only on the site.")
 def build(inputs: tuple[Path, ...], out_dir: Path, rules_path: Path | None, today: datetime | None, as_json: bool,
-          exit_zero: bool) -> None:
+          exit_zero: bool, jobs: int | None, site: bool, site_project: Path | None, mask_agents: bool) -> None:
     """Validate and grade agent books; write one workbook per agent and report.json.
 
     \b
@@ -103,12 +116,18 @@ def build(inputs: tuple[Path, ...], out_dir: Path, rules_path: Path | None, toda
     rules = _load_rules(rules_path)
     with _Progress(enabled=not as_json) as progress:
         result = pipeline.build(list(inputs), out_dir, rules=rules, today=_day(today),
-                                on_start=progress.start, on_book=progress.advance)
+                                on_start=progress.start, on_book=progress.advance,
+                                jobs=jobs or pipeline.default_jobs(), site=site and _site_available(),
+                                site_project=site_project, rules_path=rules_path, mask_agents=mask_agents)
     if as_json:
         click.echo(json.dumps(pipeline.report_dict(result), ensure_ascii=False, indent=2, default=str))
     else:
         _print_summary(result)
         _console().print(f"工作簿：{out_dir / 'workbooks'}    报告：{out_dir / 'report.json'}")
+        if site and _site_available():
+            _console().print(f"网站：{out_dir / 'site' / 'index.html'}（可直接双击打开，无需联网）")
+        elif site:
+            _console(err=True).print("未安装网站组件，跳过网站：pip install -e \".[site]\"")
     sys.exit(0 if exit_zero else result.exit_code)
 
 
@@ -118,8 +137,9 @@ def build(inputs: tuple[Path, ...], out_dir: Path, rules_path: Path | None, toda
 @today_option
 @json_option
 @exit_zero_option
+@jobs_option
 def validate(inputs: tuple[Path, ...], rules_path: Path | None, today: datetime | None, as_json: bool,
-             exit_zero: bool) -> None:
+             exit_zero: bool, jobs: int | None) -> None:
     """Check agent books and say exactly what to fix; writes nothing.
 
     \b
@@ -128,7 +148,7 @@ def validate(inputs: tuple[Path, ...], rules_path: Path | None, today: datetime 
         pasture validate books/ --json
     """
     rules = _load_rules(rules_path)
-    result = pipeline.validate(list(inputs), rules=rules, today=_day(today))
+    result = pipeline.validate(list(inputs), rules=rules, today=_day(today), jobs=jobs or pipeline.default_jobs())
     if as_json:
         click.echo(json.dumps(pipeline.report_dict(result), ensure_ascii=False, indent=2, default=str))
     else:
@@ -178,6 +198,46 @@ def sample(agents: int, seed: int, rows: int | None, clean: bool, csv_agents: in
     paths = make_sample(out_dir, agents=agents, seed=seed, today=_day(today), rows=rows, messy=not clean,
                         csv_agents=csv_agents)
     click.echo(f"已生成 {len(paths)} 个文件：{out_dir}")
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def new(directory: Path) -> None:
+    """Start a branch's own site project (mkdocs.yml, course pages, rules.yaml).
+
+    \b
+    Example:
+        pasture new 我的营业部网站
+        pasture build books/ --out out/ --site-project 我的营业部网站 --rules 我的营业部网站/rules.yaml
+    """
+    from .site import SiteError, new_project
+
+    try:
+        written = new_project(directory)
+    except (FileExistsError, SiteError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"已创建网站项目 {directory}（{len(written)} 个文件）。修改 site/ 下的页面和 rules.yaml，"
+               f"用 `pasture serve {directory}` 预览。")
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path), required=False)
+@click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
+def serve(directory: Path | None, dev_addr: str) -> None:
+    """Preview a site project live while editing course pages (like `mkdocs serve`).
+
+    \b
+    Example:
+        pasture serve 我的营业部网站
+    """
+    from mkdocs.commands.serve import serve as mkdocs_serve
+
+    from .site import PROJECT_ROOT
+
+    config = (directory or PROJECT_ROOT) / "mkdocs.yml"
+    if not config.is_file():
+        raise UsageProblem(f"找不到 {config}；先用 `pasture new` 创建网站项目")
+    mkdocs_serve(config_file=str(config), dev_addr=dev_addr)
 
 
 @cli.group()
@@ -276,6 +336,15 @@ def _print_summary(result: RunResult) -> None:
         f"共 {report['files']} 个文件：通过 {report['ok']}，有问题 {report['warnings']}，无法使用 {report['failed']}；"
         f"读取 {report['rows']['read']} 行，录入 {report['rows']['accepted']}，拒绝 {report['rows']['rejected']}。"
     )
+
+
+def _site_available() -> bool:
+    try:
+        import material  # noqa: F401
+        import mkdocs  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _esc(text: object) -> str:

@@ -1,4 +1,4 @@
-"""The one pipeline: read → validate → classify → (plan) → write.
+"""The one pipeline: read → validate → classify → plan → write.
 
 Library entry points, callable without the CLI::
 
@@ -7,8 +7,10 @@ Library entry points, callable without the CLI::
     result.exit_code        # 0 all accepted, 1 something rejected
     report_dict(result)     # what out/report.json holds
 
-One broken file never stops the others: a file that cannot be used becomes a
-``failed`` entry of the report and the run goes on.
+Agents stream through a process pool (``jobs``): each worker reads, checks, grades and
+writes one agent's workbook and hands back a slim :class:`Book` (no client rows), so
+memory stays flat however large the branch. One broken file never stops the others:
+a file that cannot be used becomes a ``failed`` entry and the run goes on.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ import json
 import logging
 import os
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from .classify import classify_book
 from .issues import RowCount, make_issue
@@ -28,12 +32,25 @@ from .read import Source, UnreadableFile, discover, read_source
 from .rules import Rules, load_rules
 from .safety import safe_filename
 from .validate import validate_book
-from .workbook import write_agent_workbook
 
 log = logging.getLogger(__name__)
 
 OnBook = Callable[[Book], None]
 PathLike = str | os.PathLike[str]
+# Below this many sources a pool costs more to start than it saves.
+POOL_MIN_SOURCES = 4
+
+
+@dataclass(frozen=True)
+class Job:
+    """What a worker needs to process one source (picklable)."""
+
+    source: Source
+    index: int
+    rules: Rules
+    today: date
+    staging: Path | None  # folder for the workbook; None = validate only
+    keep_records: bool = False
 
 
 def process_source(source: Source, rules: Rules, *, today: date) -> Book:
@@ -50,6 +67,26 @@ def process_source(source: Source, rules: Rules, *, today: date) -> Book:
     return book
 
 
+def run_job(job: Job) -> Book:
+    """Worker body: process one source, write its workbook to staging, return it slim."""
+    book = process_source(job.source, job.rules, today=job.today)
+    if job.staging is not None and book.status != "failed":
+        from .workbook import write_agent_workbook
+
+        part = job.staging / f".part-{job.index:06d}.xlsx"
+        try:
+            write_agent_workbook(book, job.rules, part, today=job.today)
+            book.output = str(part)
+        except Exception as exc:  # one unwritable workbook must not stop the branch
+            log.exception("could not write workbook for %s", job.source.display)
+            book.issues.append(make_issue("file-unreadable", file=book.source,
+                                          detail=f"无法生成工作簿（{type(exc).__name__}）"))
+            book.status = "failed"
+    if not job.keep_records:
+        book.closed, book.prospects, book.services = [], [], []
+    return book
+
+
 def _failed(source: Source, code: str, detail: str) -> Book:
     agent_id, _, name = source.stem.partition("_")
     issue = make_issue(code, file=source.display, detail=detail)
@@ -57,17 +94,27 @@ def _failed(source: Source, code: str, detail: str) -> Book:
                 status="failed", issues=[issue])
 
 
-def _inputs(inputs: PathLike | Iterable[PathLike]) -> list[Path]:
-    if isinstance(inputs, (str, os.PathLike)):
-        return [Path(inputs)]
-    return [Path(p) for p in inputs]
-
-
 def _sources(inputs: PathLike | Iterable[PathLike]) -> list[Source]:
+    paths = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
     sources: list[Source] = []
-    for path in _inputs(inputs):
-        sources.extend(discover(path))
+    for path in paths:
+        sources.extend(discover(Path(path)))
     return sources
+
+
+def _run_jobs(jobs: list[Job], workers: int) -> Iterator[Book]:
+    """Books in job order, whatever the number of workers (results are deterministic)."""
+    if workers <= 1 or len(jobs) < POOL_MIN_SOURCES:
+        for job in jobs:
+            yield run_job(job)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        # chunksize > 1 amortises pickling; order of results is the order of jobs.
+        yield from pool.map(run_job, jobs, chunksize=max(1, min(8, len(jobs) // (workers * 4))))
+
+
+def default_jobs() -> int:
+    return os.cpu_count() or 1
 
 
 def validate(
@@ -76,13 +123,14 @@ def validate(
     rules: Rules | None = None,
     today: date | None = None,
     on_book: OnBook | None = None,
+    jobs: int = 1,
 ) -> RunResult:
-    """Check books without writing anything; the result carries every issue."""
+    """Check books without writing anything; the result carries every issue and record."""
     rules = rules or load_rules()
     today = today or date.today()
+    work = [Job(s, i, rules, today, None, keep_records=True) for i, s in enumerate(_sources(inputs))]
     books = []
-    for source in _sources(inputs):
-        book = process_source(source, rules, today=today)
+    for book in _run_jobs(work, jobs):
         books.append(book)
         if on_book:
             on_book(book)
@@ -97,8 +145,21 @@ def build(
     today: date | None = None,
     on_book: OnBook | None = None,
     on_start: Callable[[int], None] | None = None,
+    jobs: int = 1,
+    keep_records: bool = False,
+    site: bool = False,
+    site_project: PathLike | None = None,
+    rules_path: PathLike | None = None,
+    mask_agents: bool = False,
 ) -> RunResult:
-    """Validate, grade and write one workbook per usable book plus ``report.json``."""
+    """Validate, grade and write one workbook per usable book plus ``report.json``.
+
+    ``keep_records=True`` keeps every book's client rows in the result (tests, small
+    runs); by default only the summary of each book is kept, so memory stays flat.
+    ``site=True`` also builds the standards site with dashboards into ``out/site``
+    from ``site_project`` (default: this repository), rendering rule tables from
+    ``rules_path`` (default: the packaged rules).
+    """
     rules = rules or load_rules()
     today = today or date.today()
     out = Path(out_dir)
@@ -107,20 +168,37 @@ def build(
     sources = _sources(inputs)
     if on_start:
         on_start(len(sources))
+    work = [Job(s, i, rules, today, workbooks, keep_records) for i, s in enumerate(sources)]
     books: list[Book] = []
     used: set[str] = set()
-    for source in sources:
-        book = process_source(source, rules, today=today)
-        if book.status != "failed":
+    for book in _run_jobs(work, jobs):
+        if book.output:
+            # Names are decided here, in input order, so a clash never depends on timing
+            # and the rename is atomic: an old workbook is replaced whole or not at all.
             name = _unique_name(book.agent, used)
-            write_agent_workbook(book, rules, workbooks / name, today=today)
+            os.replace(book.output, workbooks / name)
             book.output = f"workbooks/{name}"
         books.append(book)
         if on_book:
             on_book(book)
     result = RunResult(books=books, today=today, out_dir=out)
-    write_json(out / "report.json", report_dict(result))
+    report = report_dict(result)
+    write_json(out / "report.json", report)
+    if site:
+        build_dashboard_site(report, rules, out / "site", project=site_project, rules_path=rules_path,
+                             mask_agents=mask_agents)
     return result
+
+
+def build_dashboard_site(report: dict[str, Any], rules: Rules, site_dir: Path, *, project: PathLike | None = None,
+                         rules_path: PathLike | None = None, mask_agents: bool = False) -> Path:
+    """The standards site plus dashboards made from ``report`` (aggregates only)."""
+    from .dashboards import dashboard_pages
+    from .site import PROJECT_ROOT, build_site
+
+    pages = dashboard_pages(report, rules, mask_agents=mask_agents)
+    return build_site(Path(project) if project else PROJECT_ROOT, site_dir,
+                      rules_path=Path(rules_path) if rules_path else None, extra_pages=pages)
 
 
 def _unique_name(agent: AgentInfo, used: set[str]) -> str:

@@ -76,7 +76,7 @@ def test_exit_zero_flag(books):
 
 def test_build_writes_workbooks_and_balanced_report(books, tmp_path):
     out = tmp_path / "out"
-    run("build", str(books), "--out", str(out), "--today", TODAY, code=1)
+    run("build", str(books), "--out", str(out), "--today", TODAY, "--no-site", code=1)
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     by_path = {f["path"]: f for f in report["files"]}
     assert by_path["broken.xlsx"]["status"] == "failed" and by_path["broken.xlsx"]["workbook"] is None

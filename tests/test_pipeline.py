@@ -24,7 +24,7 @@ RULES = load_rules()
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("out")
-    result = build(SAMPLE, out, today=TODAY)
+    result = build(SAMPLE, out, today=TODAY, keep_records=True, jobs=2)
     return result, out
 
 
@@ -125,3 +125,23 @@ def test_agent_name_collision_never_overwrites(tmp_path):
     for o in outputs:
         path = (tmp_path / "out" / o).resolve()
         assert path.is_file() and (tmp_path / "out" / "workbooks").resolve() in path.parents
+
+
+def test_jobs_do_not_change_results(tmp_path, built):
+    result2, out2 = built  # built with jobs=2
+    result1 = build(SAMPLE, tmp_path / "one", today=TODAY, jobs=1)
+    r1 = json.loads((tmp_path / "one" / "report.json").read_text(encoding="utf-8"))
+    r2 = json.loads((out2 / "report.json").read_text(encoding="utf-8"))
+    assert r1 == r2
+    for book in result1.books:
+        w1 = openpyxl.load_workbook(tmp_path / "one" / book.output)
+        w2 = openpyxl.load_workbook(out2 / book.output)
+        for name in w1.sheetnames:
+            assert list(w1[name].values) == list(w2[name].values)
+    assert not list((tmp_path / "one" / "workbooks").glob(".part-*"))
+
+
+def test_slim_books_by_default(tmp_path):
+    result = build(SAMPLE, tmp_path / "o", today=TODAY)
+    assert all(not b.closed and not b.prospects for b in result.books)
+    assert sum(b.kpis.get("policies", 0) for b in result.books) > 0
