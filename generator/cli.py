@@ -105,8 +105,10 @@ def cli() -> None:
 @click.option("--site-project", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="Site project made by `pasture new` (default: the one shipped with Pasture).")
 @click.option("--mask-agents", is_flag=True, help="Show agents by 工号 only on the site.")
+@click.option("--no-cache", is_flag=True, help="Redo every agent even if its book has not changed.")
 def build(inputs: tuple[Path, ...], out_dir: Path, rules_path: Path | None, today: datetime | None, as_json: bool,
-          exit_zero: bool, jobs: int | None, site: bool, site_project: Path | None, mask_agents: bool) -> None:
+          exit_zero: bool, jobs: int | None, site: bool, site_project: Path | None, mask_agents: bool,
+          no_cache: bool) -> None:
     """Validate and grade agent books; write one workbook per agent and report.json.
 
     \b
@@ -118,7 +120,8 @@ def build(inputs: tuple[Path, ...], out_dir: Path, rules_path: Path | None, toda
         result = pipeline.build(list(inputs), out_dir, rules=rules, today=_day(today),
                                 on_start=progress.start, on_book=progress.advance,
                                 jobs=jobs or pipeline.default_jobs(), site=site and _site_available(),
-                                site_project=site_project, rules_path=rules_path, mask_agents=mask_agents)
+                                site_project=site_project, rules_path=rules_path, mask_agents=mask_agents,
+                                use_cache=not no_cache)
     if as_json:
         click.echo(json.dumps(pipeline.report_dict(result), ensure_ascii=False, indent=2, default=str))
     else:

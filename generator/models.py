@@ -9,9 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .issues import Issue, RowCount
+
+if TYPE_CHECKING:  # only for annotations: these modules import this one
+    from .history import Change
+    from .referrals import Referrals
 
 Status = Literal["ok", "warnings", "failed"]
 
@@ -80,6 +84,9 @@ class Record:
     derived: tuple[str, ...] = ()  # which of 资产能力/信赖程度 were derived
     actions: list[str] = field(default_factory=list)
     experiences: list[tuple[str, str]] = field(default_factory=list)  # (mark, item), ☆ first
+    # Filled by cve.score_book (closed clients only; every policy row of a client alike):
+    cve_score: float | None = None
+    cve_rank: int | None = None
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.values.get(key, default)
@@ -101,6 +108,16 @@ class Book:
     column_letters: dict[str, dict[str, str]] = field(default_factory=dict)  # sheet → column key → letter
     kpis: dict[str, Any] = field(default_factory=dict)
     output: str | None = None  # workbook path, relative to the output folder
+    # Filled by history.enrich_book; None means "not computed" and the sheet is left out.
+    referrals: Referrals | None = None
+    grade_changes: list[Change] | None = None  # since the agent's previous snapshot
+    compared_with: date | None = None  # date of that previous snapshot (None: first run)
+    # Folded ids and names on every client row read, accepted or rejected (set by validate),
+    # so a 介绍人 whose own row was rejected is not reported a second time as unknown.
+    known_clients: set[str] = field(default_factory=set)
+    # JSON-ready per-agent partials for branch-level steps (kept in the result and the
+    # cache after the client rows are dropped), e.g. phone index, campaign points.
+    extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def totals(self) -> RowCount:

@@ -76,6 +76,8 @@ def clean_text(value: Any) -> str | None:
     """
     if value is None:
         return None
+    if isinstance(value, str) and value.isprintable() and value.strip() == value:
+        return value or None  # the common case: clean text, nothing to remove
     if isinstance(value, bool):
         text = "TRUE" if value else "FALSE"
     elif isinstance(value, float):

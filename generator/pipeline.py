@@ -25,6 +25,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+from .cache import AgentCache
 from .classify import classify_book
 from .issues import RowCount, make_issue
 from .models import AgentInfo, Book, RunResult
@@ -147,6 +148,7 @@ def build(
     on_start: Callable[[int], None] | None = None,
     jobs: int = 1,
     keep_records: bool = False,
+    use_cache: bool = True,
     site: bool = False,
     site_project: PathLike | None = None,
     rules_path: PathLike | None = None,
@@ -168,19 +170,28 @@ def build(
     sources = _sources(inputs)
     if on_start:
         on_start(len(sources))
-    work = [Job(s, i, rules, today, workbooks, keep_records) for i, s in enumerate(sources)]
-    books: list[Book] = []
-    used: set[str] = set()
-    for book in _run_jobs(work, jobs):
-        if book.output:
-            # Names are decided here, in input order, so a clash never depends on timing
-            # and the rename is atomic: an old workbook is replaced whole or not at all.
-            name = _unique_name(book.agent, used)
-            os.replace(book.output, workbooks / name)
-            book.output = f"workbooks/{name}"
-        books.append(book)
+    cache = AgentCache(out) if use_cache and not keep_records else None
+    keys: dict[int, str] = {}
+    slots: list[Book | None] = [None] * len(sources)
+    work: list[Job] = []
+    for i, source in enumerate(sources):
+        if cache is not None:
+            keys[i] = cache.key(source, rules, today, {})
+            hit = cache.get(source, keys[i])
+            reusable = hit is not None and (
+                (hit.status == "failed" and hit.output is None) or (hit.output and (out / hit.output).is_file()))
+            if hit is not None and reusable:
+                slots[i] = hit
+                if on_book:
+                    on_book(hit)
+                continue
+        work.append(Job(source, i, rules, today, workbooks, keep_records))
+    for job, book in zip(work, _run_jobs(work, jobs)):
+        slots[job.index] = book
         if on_book:
             on_book(book)
+    books = [b for b in slots if b is not None]
+    _place_workbooks(books, sources, workbooks, cache, keys)
     result = RunResult(books=books, today=today, out_dir=out)
     report = report_dict(result)
     write_json(out / "report.json", report)
@@ -199,6 +210,43 @@ def build_dashboard_site(report: dict[str, Any], rules: Rules, site_dir: Path, *
     pages = dashboard_pages(report, rules, mask_agents=mask_agents)
     return build_site(Path(project) if project else PROJECT_ROOT, site_dir,
                       rules_path=Path(rules_path) if rules_path else None, extra_pages=pages)
+
+
+def _place_workbooks(books: list[Book], sources: list[Source], workbooks: Path, cache: AgentCache | None,
+                     keys: dict[int, str]) -> None:
+    """Give every workbook its final name, in input order, and drop stale ones.
+
+    Names are decided here, not in the workers, so a clash never depends on timing.
+    Each move is an atomic rename: an old workbook is replaced whole or not at all.
+    """
+    used: set[str] = set()
+    moves: list[tuple[Book, Path, str]] = []
+    for book in books:
+        if book.output:
+            name = _unique_name(book.agent, used)
+            current = Path(book.output) if Path(book.output).is_absolute() else workbooks.parent / book.output
+            moves.append((book, current, name))
+    # A cached workbook may have to move onto a name another one still holds: park first.
+    parked = []
+    for n, (book, current, name) in enumerate(moves):
+        if current != workbooks / name:
+            park = workbooks / f".move-{n:06d}.xlsx"
+            os.replace(current, park)
+            parked.append((book, park, name))
+        else:
+            parked.append((book, current, name))
+    for book, current, name in parked:
+        if current != workbooks / name:
+            os.replace(current, workbooks / name)
+        book.output = f"workbooks/{name}"
+    keep = {name.casefold() for _, _, name in moves}
+    for stale in workbooks.glob("*.xlsx"):
+        if stale.name.casefold() not in keep:
+            stale.unlink()  # an agent no longer in the input; workbooks/ is ours alone
+    if cache is not None:
+        for i, (source, book) in enumerate(zip(sources, books)):
+            if i in keys:
+                cache.put(source, keys[i], book)
 
 
 def _unique_name(agent: AgentInfo, used: set[str]) -> str:

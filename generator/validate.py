@@ -77,6 +77,7 @@ def validate_book(raw: RawBook, rules: Rules, *, today: date) -> Book:
             book.services = records
     _check_phones(book)
     _check_service_clients(book, known_clients)
+    book.known_clients = known_clients
     for issue in book.issues:
         issue.file = raw.display
     book.status = "ok" if not book.issues else "warnings"
@@ -179,7 +180,8 @@ def _validate_sheet(
 def _totals_word(cells: list[Any]) -> str | None:
     """A hand-made totals row: some text cell is exactly, or starts with, 合计/总计/小计."""
     for cell in cells:
-        if isinstance(cell, str):
+        # Cheap pre-check: every totals word contains 计, 总 or "total".
+        if isinstance(cell, str) and ("计" in cell or "总" in cell or "otal" in cell.lower() or "ｏｔａｌ" in cell.lower()):
             folded = normalize_header(cell)
             if any(folded.startswith(w) for w in TOTAL_WORDS):
                 return cell.strip()

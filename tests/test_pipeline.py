@@ -145,3 +145,36 @@ def test_slim_books_by_default(tmp_path):
     result = build(SAMPLE, tmp_path / "o", today=TODAY)
     assert all(not b.closed and not b.prospects for b in result.books)
     assert sum(b.kpis.get("policies", 0) for b in result.books) > 0
+
+
+def test_rebuild_redoes_only_changed_books(tmp_path):
+    import shutil
+    import time as _time
+
+    books = tmp_path / "books"
+    shutil.copytree(SAMPLE, books)
+    out = tmp_path / "out"
+    first = build(books, out, today=TODAY)
+    stamps = {b.output: (out / b.output).stat().st_mtime_ns for b in first.books if b.output}
+    report1 = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    _time.sleep(0.01)
+    # Change one book: drop its last policy row.
+    target = books / "A1002_唐颖雪.xlsx"
+    wb = openpyxl.load_workbook(target)
+    ws = wb["成交客户"]
+    ws.delete_rows(ws.max_row)
+    wb.save(target)
+    second = build(books, out, today=TODAY)
+    changed = [b.output for b in second.books if (out / b.output).stat().st_mtime_ns != stamps.get(b.output)]
+    assert changed == ["workbooks/A1002_唐颖雪.xlsx"]
+    report2 = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    before = {f["path"]: f for f in report1["files"]}
+    after = {f["path"]: f for f in report2["files"]}
+    assert after["A1002_唐颖雪.xlsx"]["kpis"]["policies"] == before["A1002_唐颖雪.xlsx"]["kpis"]["policies"] - 1
+    assert {k: v for k, v in after.items() if k != "A1002_唐颖雪.xlsx"} == \
+        {k: v for k, v in before.items() if k != "A1002_唐颖雪.xlsx"}
+    # A removed book's workbook goes away with it.
+    target.unlink()
+    third = build(books, out, today=TODAY)
+    assert not (out / "workbooks" / "A1002_唐颖雪.xlsx").exists()
+    assert len(third.books) == len(first.books) - 1

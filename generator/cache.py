@@ -1,0 +1,111 @@
+"""Content-hash cache of per-agent results, so a rebuild redoes only changed books.
+
+An agent's result is reused when the key matches: the bytes of every file of the
+source, the rules, the run date, the build options and the code itself (a hash of the
+package's files, so an upgrade never serves stale results). Entries are JSON — a
+cache folder is data, never code to unpickle — under ``OUT/.cache/agents/``.
+
+    >>> cache = AgentCache(Path("out"))                      # doctest: +SKIP
+    >>> key = cache.key(source, rules, today, options={})     # doctest: +SKIP
+    >>> cache.get(source, key) or run_it()                    # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .issues import Issue, RowCount
+from .models import AgentInfo, Book
+from .read import Source
+from .rules import Rules
+
+FORMAT = 1
+
+
+@lru_cache(maxsize=1)
+def code_hash() -> str:
+    """Hash of the package's own files: any code or default-rules change invalidates."""
+    h = hashlib.sha256()
+    root = Path(__file__).resolve().parent
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".yaml", ".yml") and "__pycache__" not in path.parts:
+            h.update(path.relative_to(root).as_posix().encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def book_to_json(book: Book) -> dict[str, Any]:
+    """The slim book (no client rows) as JSON-ready data."""
+    return {
+        "source": book.source,
+        "agent": vars(book.agent),
+        "status": book.status,
+        "issues": [i.to_dict() for i in book.issues],
+        "rows": {k: v.to_dict() for k, v in book.rows.items()},
+        "kpis": book.kpis,
+        "output": book.output,
+        "extras": book.extras,
+    }
+
+
+def book_from_json(data: dict[str, Any]) -> Book:
+    return Book(
+        source=data["source"],
+        agent=AgentInfo(**data["agent"]),
+        status=data["status"],
+        issues=[Issue(**i) for i in data["issues"]],
+        rows={k: RowCount(**v) for k, v in data["rows"].items()},
+        kpis=data["kpis"],
+        output=data["output"],
+        extras=data.get("extras") or {},
+    )
+
+
+class AgentCache:
+    """Per-source cache entries in ``OUT/.cache/agents/``."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.folder = Path(out_dir) / ".cache" / "agents"
+
+    def key(self, source: Source, rules: Rules, today: date, options: dict[str, Any]) -> str:
+        h = hashlib.sha256()
+        h.update(f"{FORMAT}|{code_hash()}|{today.isoformat()}|".encode())
+        h.update(json.dumps(options, sort_keys=True, default=str).encode())
+        h.update(rules.model_dump_json().encode())
+        h.update(source.display.encode())
+        for path in source.files:
+            h.update(path.name.encode())
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+        return h.hexdigest()
+
+    def _path(self, source: Source) -> Path:
+        return self.folder / (hashlib.sha1(source.display.encode("utf-8")).hexdigest() + ".json")
+
+    def get(self, source: Source, key: str) -> Book | None:
+        """The cached slim book, or None when absent, stale or unreadable."""
+        try:
+            data = json.loads(self._path(source).read_text(encoding="utf-8"))
+            if data.get("key") != key:
+                return None
+            return book_from_json(data["book"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def put(self, source: Source, key: str, book: Book) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self._path(source)
+        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump({"key": key, "book": book_to_json(book)}, fh, ensure_ascii=False, default=str)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
