@@ -115,9 +115,14 @@ class Book:
     # Folded ids and names on every client row read, accepted or rejected (set by validate),
     # so a 介绍人 whose own row was rejected is not reported a second time as unknown.
     known_clients: set[str] = field(default_factory=set)
+    # One tuple per client for the history store (stable ids, no names), kept when a worker
+    # slims the book: set by history.enrich_book.
+    history_rows: list[tuple[Any, ...]] | None = None
     # JSON-ready per-agent partials for branch-level steps (kept in the result and the
     # cache after the client rows are dropped), e.g. phone index, campaign points.
     extras: dict[str, Any] = field(default_factory=dict)
+    # Seconds spent per stage (read, validate, classify, plan, workbook) for benchmarks.
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def totals(self) -> RowCount:

@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import tempfile
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -56,6 +57,7 @@ class Job:
 
 def process_source(source: Source, rules: Rules, *, today: date) -> Book:
     """Read, validate and classify one agent's source. Never raises for bad input."""
+    clock = time.perf_counter()
     try:
         raw = read_source(source)
     except UnreadableFile as exc:
@@ -63,8 +65,12 @@ def process_source(source: Source, rules: Rules, *, today: date) -> Book:
     except Exception as exc:  # a reader bug must not take the whole branch down
         log.exception("unexpected error reading %s", source.display)
         return _failed(source, "file-unreadable", f"读取时出现意外错误（{type(exc).__name__}）")
+    t_read = time.perf_counter()
     book = validate_book(raw, rules, today=today)
+    t_validate = time.perf_counter()
     classify_book(book, rules, today=today)
+    t_classify = time.perf_counter()
+    book.timings.update(read=t_read - clock, validate=t_validate - t_read, classify=t_classify - t_validate)
     return book
 
 
@@ -76,7 +82,9 @@ def run_job(job: Job) -> Book:
 
         part = job.staging / f".part-{job.index:06d}.xlsx"
         try:
+            clock = time.perf_counter()
             write_agent_workbook(book, job.rules, part, today=job.today)
+            book.timings["workbook"] = time.perf_counter() - clock
             book.output = str(part)
         except Exception as exc:  # one unwritable workbook must not stop the branch
             log.exception("could not write workbook for %s", job.source.display)

@@ -1,0 +1,164 @@
+"""Benchmark `pasture build` against the floor of bare libraries.
+
+Usage (from the repository root, inside the venv)::
+
+    python bench/bench_build.py --agents 10 200 --rows 800 --repeat 3
+
+For each branch size it generates books with `pasture sample` (cached under
+``bench/.data/``), then runs the full build ``--repeat`` times in a fresh process
+and reports the median wall time, per-stage CPU seconds summed over agents (read,
+validate, classify, workbook, site), rows/s, agents/s and peak memory (RSS of the main
+process and of the largest worker). It also measures:
+
+* the **floor**: the same files read with python-calamine and the same workbooks'
+  cells written with xlsxwriter, no logic, over the same number of processes;
+* a **rebuild** after changing one book (the cache should redo only that agent).
+
+Speed goals live here, never in unit tests: the machine is noisy, compare ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / ".data"
+TODAY = date(2026, 11, 23)
+
+
+def make_branch(agents: int, rows: int, seed: int = 1) -> Path:
+    folder = DATA / f"branch-{agents}x{rows}-s{seed}"
+    if not (folder / ".done").exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        from generator.sample import make_sample
+
+        make_sample(folder, agents=agents, seed=seed, today=TODAY, rows=rows)
+        (folder / ".done").write_text("ok")
+    return folder
+
+
+def run_build(books: Path, out: Path, jobs: int, site: bool, fresh: bool = True) -> dict:
+    """One build in a child process; returns wall seconds, peak RSS and stage sums."""
+    if fresh:
+        shutil.rmtree(out, ignore_errors=True)
+    code = (
+        "import json,resource,sys,time\n"
+        "from datetime import date\n"
+        "from generator import build\n"
+        "t=time.perf_counter()\n"
+        f"r=build({str(books)!r},{str(out)!r},today=date(2026,11,23),jobs={jobs},site={site})\n"
+        "wall=time.perf_counter()-t\n"
+        "stages={}\n"
+        "for b in r.books:\n"
+        "  for k,v in b.timings.items(): stages[k]=stages.get(k,0)+v\n"
+        "rows=sum(b.totals.read for b in r.books)\n"
+        "print(json.dumps({'wall':wall,'stages':stages,'rows':rows,'agents':len(r.books),"
+        "'rss_main_mb':resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024,"
+        "'rss_worker_mb':resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024}))\n"
+    )
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["process_wall"] = time.perf_counter() - start
+    return result
+
+
+def _floor_one(args: tuple[str, str, str]) -> None:
+    """Read one book with calamine; write the built workbook's cells with bare xlsxwriter."""
+    import xlsxwriter
+    from python_calamine import CalamineWorkbook
+
+    src, built, dest = args
+    wb = CalamineWorkbook.from_path(src)
+    for name in wb.sheet_names:
+        wb.get_sheet_by_name(name).to_python()
+    cells = CalamineWorkbook.from_path(built)
+    out = xlsxwriter.Workbook(dest, {"strings_to_formulas": False, "strings_to_urls": False,
+                                     "strings_to_numbers": False})
+    for name in cells.sheet_names:
+        ws = out.add_worksheet(name)
+        for r, row in enumerate(cells.get_sheet_by_name(name).to_python()):
+            ws.write_row(r, 0, row)
+    out.close()
+
+
+def floor(books: Path, built: Path, jobs: int) -> float:
+    """Wall time of the floor: calamine read + plain xlsxwriter write, same processes."""
+    from generator.read import discover
+
+    report = json.loads((built / "report.json").read_text(encoding="utf-8"))
+    by_path = {f["path"]: f for f in report["files"]}
+    tmp = DATA / "floor-out"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    tasks = []
+    for i, source in enumerate(discover(books)):
+        entry = by_path.get(source.display)
+        if source.kind == "xlsx" and entry and entry["workbook"]:
+            tasks.append((str(source.path), str(built / entry["workbook"]), str(tmp / f"{i}.xlsx")))
+    start = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        list(pool.map(_floor_one, tasks, chunksize=4))
+    return time.perf_counter() - start
+
+
+def touch_one_book(books: Path) -> None:
+    """Change one book's content (drop its last policy row) to test the incremental rebuild."""
+    import openpyxl
+
+    target = sorted(books.glob("*.xlsx"))[0]
+    wb = openpyxl.load_workbook(target)
+    ws = wb["成交客户"]
+    ws.delete_rows(ws.max_row)
+    wb.save(target)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--agents", type=int, nargs="+", default=[10, 200])
+    parser.add_argument("--rows", type=int, default=800)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--site", action="store_true", help="include the site build")
+    args = parser.parse_args()
+    print(f"# pasture build benchmark — {args.jobs} jobs, {args.rows} policy rows/agent, median of {args.repeat}")
+    for n in args.agents:
+        books = make_branch(n, args.rows)
+        out = DATA / f"out-{n}"
+        runs = [run_build(books, out, args.jobs, args.site) for _ in range(args.repeat)]
+        walls = [r["wall"] for r in runs]
+        med = runs[walls.index(statistics.median_low(walls))]
+        floors = [floor(books, out, args.jobs) for _ in range(args.repeat)]
+        fl = statistics.median(floors)
+        # Incremental: copy the books, build once, change one, rebuild (cache on).
+        inc_books = DATA / f"inc-{n}"
+        shutil.rmtree(inc_books, ignore_errors=True)
+        shutil.copytree(books, inc_books)
+        inc_out = DATA / f"inc-out-{n}"
+        run_build(inc_books, inc_out, args.jobs, args.site)
+        touch_one_book(inc_books)
+        inc = run_build(inc_books, inc_out, args.jobs, args.site, fresh=False)
+        stages = ", ".join(f"{k} {v:.1f}s" for k, v in sorted(med["stages"].items()))
+        print(f"\n## {n} agents ({med['rows']} rows)")
+        print(f"build wall (median): {statistics.median(walls):.2f}s  [runs: {', '.join(f'{w:.2f}' for w in walls)}]")
+        print(f"per-stage CPU (summed over agents): {stages}")
+        print(f"throughput: {med['rows'] / med['wall']:.0f} rows/s, {med['agents'] / med['wall']:.1f} agents/s")
+        print(f"peak RSS: main {med['rss_main_mb']:.0f} MiB, largest worker {med['rss_worker_mb']:.0f} MiB")
+        print(f"floor (calamine read + bare xlsxwriter write): {fl:.2f}s  → build/floor = {statistics.median(walls) / fl:.2f}")
+        print(f"rebuild after changing one book: {inc['wall']:.2f}s")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main()
