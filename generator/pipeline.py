@@ -111,8 +111,16 @@ def _sources(inputs: PathLike | Iterable[PathLike]) -> list[Source]:
     return sources
 
 
-def _run_jobs(jobs: list[Job], workers: int) -> Iterator[Book]:
-    """Books in job order, whatever the number of workers (results are deterministic)."""
+def _run_jobs(jobs: list[Job], workers: int, scheduler: str | None = None) -> Iterator[Book]:
+    """Books in job order, whatever the number of workers (results are deterministic).
+
+    With ``scheduler`` (a Dask distributed address such as ``tcp://host:8786``) the
+    per-agent stage runs on that cluster instead; inputs and the output folder must be
+    on storage every worker sees under the same path.
+    """
+    if scheduler is not None:
+        yield from _run_on_dask(jobs, scheduler)
+        return
     if workers <= 1 or len(jobs) < POOL_MIN_SOURCES:
         for job in jobs:
             yield run_job(job)
@@ -120,6 +128,18 @@ def _run_jobs(jobs: list[Job], workers: int) -> Iterator[Book]:
     with ProcessPoolExecutor(max_workers=workers) as pool:
         # chunksize > 1 amortises pickling; order of results is the order of jobs.
         yield from pool.map(run_job, jobs, chunksize=max(1, min(8, len(jobs) // (workers * 4))))
+
+
+def _run_on_dask(jobs: list[Job], scheduler: str) -> Iterator[Book]:
+    try:
+        from distributed import Client
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise RuntimeError('需要安装 Dask：pip install -e ".[cluster]"') from exc
+    with Client(scheduler) as client:
+        # pure=False: each job writes files, so never dedupe or cache it on the cluster.
+        futures = client.map(run_job, jobs, pure=False)
+        for future in futures:  # in job order, so names and reports stay deterministic
+            yield future.result()
 
 
 def default_jobs() -> int:
@@ -155,6 +175,7 @@ def build(
     on_book: OnBook | None = None,
     on_start: Callable[[int], None] | None = None,
     jobs: int = 1,
+    scheduler: str | None = None,
     keep_records: bool = False,
     use_cache: bool = True,
     site: bool = False,
@@ -194,7 +215,7 @@ def build(
                     on_book(hit)
                 continue
         work.append(Job(source, i, rules, today, workbooks, keep_records))
-    for job, book in zip(work, _run_jobs(work, jobs)):
+    for job, book in zip(work, _run_jobs(work, jobs, scheduler)):
         slots[job.index] = book
         if on_book:
             on_book(book)
