@@ -11,6 +11,7 @@ path inside the file, when it is not usable.
 
 from __future__ import annotations
 
+import calendar
 import itertools
 from pathlib import Path
 from typing import Any, Literal
@@ -87,6 +88,12 @@ class Experiences(_Strict):
     matrix: dict[str, dict[str, str]]
 
 
+# How a recurring date that does not exist in some year is moved (documented in rules.yaml).
+LeapMonthPolicy = Literal["leap_if_present", "ordinary"]
+Missing30thPolicy = Literal["last_day", "next_day"]
+Feb29Policy = Literal["feb_28", "mar_1"]
+
+
 class Cadence(_Strict):
     visit_every_days: int = Field(90, gt=0)
     strategic_every_days: int = Field(60, gt=0)
@@ -94,6 +101,43 @@ class Cadence(_Strict):
     grace_period_days: int = Field(60, ge=0)
     premium_reminder_days_before: int = Field(15, ge=0)
     prospect_daily_quota: int = Field(3, ge=0)
+    # The service calendar (plan.py); see the comments in rules.yaml.
+    calendar_window_days: int = Field(90, gt=0)
+    callback_overdue_days: int = Field(30, ge=0)
+    greeting_reminder_days_before: int = Field(3, ge=0)
+    lunar_leap_month: LeapMonthPolicy = "leap_if_present"
+    lunar_missing_30th: Missing30thPolicy = "last_day"
+    feb29_in_common_years: Feb29Policy = "feb_28"
+
+
+_BOOKS: tuple[Book, ...] = ("closed", "prospect")
+
+
+class Festival(_Strict):
+    """A yearly greeting occasion: a fixed (lunar or solar) date or the nth weekday of a month."""
+
+    name: str = Field(min_length=1)
+    calendar: Literal["公历", "农历"] = "公历"
+    month: int = Field(ge=1, le=12)
+    day: int | None = Field(None, ge=1, le=31)
+    weekday: int | None = Field(None, ge=0, le=6)  # 0 = Monday … 6 = Sunday
+    nth: int | None = Field(None, ge=-1, le=5)  # 1 = first … 5 = fifth, -1 = last
+    grades: list[str] = Field(default_factory=list)  # empty: every grade
+    quadrants: list[str] = Field(default_factory=list)  # empty: every quadrant
+    books: list[Book] = Field(default_factory=lambda: list(_BOOKS))
+    action: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_date_rule(self) -> "Festival":
+        floating = self.weekday is not None or self.nth is not None
+        if floating and self.calendar == "农历":
+            raise ValueError(f"节日“{self.name}”：农历节日只能写 month + day")
+        if floating == (self.day is not None) or (floating and (self.weekday is None or not self.nth)):
+            raise ValueError(f"节日“{self.name}”：请写 day（固定日期）或 weekday + nth（第几个星期几），二选一")
+        last = 30 if self.calendar == "农历" else calendar.monthrange(2000, self.month)[1]
+        if self.day is not None and self.day > last:
+            raise ValueError(f"节日“{self.name}”：{self.calendar}{self.month}月没有{self.day}日")
+        return self
 
 
 class Targets(_Strict):
@@ -117,6 +161,7 @@ class Rules(_Strict):
     cadence: Cadence = Field(default_factory=Cadence)
     targets: Targets = Field(default_factory=Targets)
     limits: Limits = Field(default_factory=Limits)
+    festivals: list[Festival] = Field(default_factory=list)
 
     @field_validator("vocabularies")
     @classmethod
@@ -179,6 +224,23 @@ class Rules(_Strict):
         unknown = set(items) - set(vocab["服务项目"])
         if unknown:
             problems.append(f"experiences.items：{'、'.join(sorted(unknown))} 不在“服务项目”词表中")
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _festivals_known(self) -> "Rules":
+        grades = {r.grade for rules in self.grading.values() for r in rules}
+        problems = []
+        for i, f in enumerate(self.festivals):
+            for g in f.grades:
+                if g not in grades:
+                    problems.append(f"festivals[{i}].grades：“{g}”不是已定义的等级（{'/'.join(sorted(grades))}）")
+            for q in f.quadrants:
+                if q not in QUADRANTS:
+                    problems.append(f"festivals[{i}].quadrants：“{q}”不是 {'/'.join(QUADRANTS)} 之一")
+        names = [f.name for f in self.festivals]
+        problems += [f"festivals：节日“{n}”重复" for n in sorted({n for n in names if names.count(n) > 1})]
         if problems:
             raise ValueError("\n".join(problems))
         return self

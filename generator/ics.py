@@ -1,0 +1,151 @@
+"""The service calendar as an iCalendar file (RFC 5545) that phones import.
+
+One all-day VEVENT per :class:`~generator.plan.Task`, written with the maintained
+``icalendar`` package. UIDs are stable across runs, so importing a newer file updates
+events instead of duplicating them:
+
+* a task pinned to its date (a birthday, a due date, a call-back, a festival) hashes
+  agent id + client + kind + ref (policy number, festival, experience) + date;
+* a visit or ☆ experience is "the next one" for that client, and its date moves when a
+  service is logged, so its UID leaves the date out: the re-imported event moves with it.
+
+    write_ics(tasks, book.agent, out / "calendars" / "1001_张三.ics")
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from icalendar import Alarm, Calendar, Event
+
+from .models import AgentInfo
+from .plan import Task
+
+PRODID = "-//Pasture//客户牧场 服务日历//ZH"
+UID_DOMAIN = "pasture.local"
+MOVING_KINDS = ("visit", "experience")  # "the next one": the UID leaves the date out
+
+
+def task_uid(agent_id: str, task: Task) -> str:
+    """The event's stable UID.
+
+    >>> from datetime import date
+    >>> t = Task(date(2026, 9, 25), "birthday", "C001", "张三", None, "A", "宠爱", "农历生日（八月十五）", "祝福")
+    >>> task_uid("1001", t) == task_uid("1001", t)
+    True
+    """
+    day = "" if task.kind in MOVING_KINDS else task.date.isoformat()
+    key = "|".join((agent_id, task.client_key, task.kind, task.ref, day))
+    return f"{hashlib.sha1(key.encode('utf-8')).hexdigest()[:32]}@{UID_DOMAIN}"
+
+
+def summary(task: Task) -> str:
+    """``张三 · 农历生日（八月十五）``; overdue tasks are marked 【逾期 due date】."""
+    mark = f"【逾期 {task.date.isoformat()}】" if task.overdue else ""
+    return f"{mark}{task.client_name} · {task.occasion}"
+
+
+def description(task: Task) -> str:
+    tier = " · ".join(filter(None, [f"等级 {task.grade}" if task.grade else "", f"象限 {task.quadrant}" if task.quadrant else ""]))
+    lines = [
+        f"建议：{task.action}",
+        f"体验：{task.experience}" if task.experience else "",
+        f"电话：{task.phone}" if task.phone else "",
+        f"客户：{task.client_name}（{task.client_key}）{'　' + tier if tier else ''}",
+        f"保单号：{task.policy_no}" if task.policy_no else "",
+        f"来源：{task.sheet} 第 {task.row} 行" if task.sheet else "",
+    ]
+    return "\n".join(line for line in lines if line)
+
+
+def build_calendar(
+    tasks: Iterable[Task],
+    agent: AgentInfo,
+    *,
+    today: date | None = None,
+    stamp: datetime | None = None,
+    alarm_hour: int | None = 9,
+    remind_days: Mapping[str, int] | None = None,
+) -> Calendar:
+    """The calendar object; see :func:`write_ics`."""
+    stamp = stamp or datetime.now(timezone.utc)
+    remind_days = remind_days or {}
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    # Non-standard but honoured by Apple and Google: the name shown for the calendar.
+    cal.add("x-wr-calname", f"客户牧场 {agent.agent_id} {agent.name}".strip())
+    seen: set[str] = set()
+    for task in tasks:
+        uid = task_uid(agent.agent_id, task)
+        if uid in seen:
+            continue  # the same event twice would make importers reject the file
+        seen.add(uid)
+        event = Event()
+        event.add("uid", uid)
+        event.add("dtstamp", stamp)
+        # An overdue task on its (possibly years-old) due date would never be seen on a
+        # phone: it sits on the run date instead, and the UID keeps the due date.
+        day = today if task.overdue and today is not None else task.date
+        event.add("dtstart", day)
+        event.add("dtend", day + timedelta(days=1))
+        event.add("summary", summary(task))
+        event.add("description", description(task))
+        event.add("categories", [task.label])
+        event.add("transp", "TRANSPARENT")  # a reminder, not a busy block
+        if task.overdue:
+            event.add("priority", 1)
+        elif alarm_hour is not None:
+            alarm = Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", summary(task))
+            days = remind_days.get(task.kind, 0)
+            # Relative to the all-day event's start (midnight): N days before, at alarm_hour.
+            alarm.add("trigger", timedelta(days=-days, hours=alarm_hour))
+            event.add_component(alarm)
+        cal.add_component(event)
+    return cal
+
+
+def write_ics(
+    tasks: Iterable[Task],
+    agent: AgentInfo,
+    path: str | os.PathLike[str],
+    *,
+    today: date | None = None,
+    stamp: datetime | None = None,
+    alarm_hour: int | None = 9,
+    remind_days: Mapping[str, int] | None = None,
+) -> Path:
+    """Write the tasks as an .ics file, atomically (a temporary file, then a rename).
+
+    Every event is all-day. Pending events get an alarm at ``alarm_hour`` o'clock,
+    ``remind_days[kind]`` days early (e.g. ``plan.reminder_days(rules)``: birthdays 3
+    days ahead), none when ``alarm_hour`` is None; overdue ones get no alarm.
+    With ``today`` (the run date), overdue events are placed on that day (their due
+    date stays in the title and the UID). ``stamp`` (DTSTAMP) defaults to now; pass one
+    for byte-identical reruns.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    data = build_calendar(tasks, agent, today=today, stamp=stamp, alarm_hour=alarm_hour, remind_days=remind_days).to_ical()
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the calendar is meant to be shared
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+__all__ = ["build_calendar", "description", "summary", "task_uid", "write_ics"]

@@ -1,0 +1,108 @@
+"""The .ics export: parses back with icalendar, one all-day VEVENT per task, stable UIDs."""
+
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
+
+import icalendar
+
+from generator.ics import task_uid, write_ics
+from generator.models import AgentInfo
+from generator.plan import Task
+
+AGENT = AgentInfo("1001", "王芳")
+TODAY = date(2026, 11, 22)
+STAMP = datetime(2026, 11, 22, 8, 0, tzinfo=timezone.utc)
+
+
+def task(day, kind="birthday", key="C1", ref="", overdue=False, **kw):
+    base = dict(client_name="张三", phone="13800000000", grade="A", quadrant="宠爱",
+                occasion="农历生日（八月十五）", action="送上生日祝福", experience="生活服务", sheet="成交客户", row=2)
+    base.update(kw)
+    return Task(date=day, kind=kind, client_key=key, ref=ref, overdue=overdue, **base)
+
+
+TASKS = [
+    task(date(2026, 8, 10), "visit", overdue=True, occasion="定期拜访（每90天；上次服务 2026-05-12）"),
+    task(date(2026, 11, 23), "callback", ref="P001", occasion="售后回访（重疾险承保后1周）", experience=None),
+    task(date(2026, 12, 10), "premium_due", ref="P001", occasion="重疾险第3期保费（年交）交费对应日"),
+    task(date(2026, 12, 10), "premium_due", ref="P002", occasion="寿险第3期保费（年交）交费对应日"),
+    task(date(2027, 9, 15)),
+]
+
+
+def parse(path):
+    return icalendar.Calendar.from_ical(path.read_bytes())
+
+
+def events(path):
+    return parse(path).walk("VEVENT")
+
+
+def test_round_trip(tmp_path):
+    path = write_ics(TASKS, AGENT, tmp_path / "calendars" / "1001_王芳.ics", today=TODAY, stamp=STAMP)
+    cal = parse(path)
+    assert str(cal["VERSION"]) == "2.0" and "Pasture" in str(cal["PRODID"])
+    evs = cal.walk("VEVENT")
+    assert len(evs) == len(TASKS)
+    starts = [ev.decoded("DTSTART") for ev in evs]
+    # All-day dates (VALUE=DATE, not datetimes); an overdue task is placed on the run date.
+    assert all(type(s) is date for s in starts)
+    assert starts == [TODAY, date(2026, 11, 23), date(2026, 12, 10), date(2026, 12, 10), date(2027, 9, 15)]
+    assert all(ev.decoded("DTEND") - ev.decoded("DTSTART") == timedelta(days=1) for ev in evs)
+    assert len({str(ev["UID"]) for ev in evs}) == len(TASKS)  # two policies due the same day stay apart
+    first = evs[0]
+    assert str(first["SUMMARY"]) == "【逾期 2026-08-10】张三 · 定期拜访（每90天；上次服务 2026-05-12）"
+    desc = str(evs[-1]["DESCRIPTION"])
+    assert "建议：送上生日祝福" in desc and "电话：13800000000" in desc and "体验：生活服务" in desc
+    assert "保单号：P001" in str(evs[1]["DESCRIPTION"])
+    assert [str(c) for c in evs[1]["CATEGORIES"].cats] == ["售后回访"]
+
+
+def test_uids_are_stable_across_runs(tmp_path):
+    a = write_ics(TASKS, AGENT, tmp_path / "a.ics", stamp=STAMP)
+    b = write_ics(list(reversed(TASKS)), AGENT, tmp_path / "b.ics", stamp=STAMP + timedelta(days=3))
+    assert {str(e["UID"]) for e in events(a)} == {str(e["UID"]) for e in events(b)}
+    assert task_uid("1001", TASKS[1]) != task_uid("1002", TASKS[1])  # another agent's client C1
+
+
+def test_dated_uids_change_with_the_date_but_the_next_visit_keeps_its_uid():
+    birthday = TASKS[-1]
+    assert task_uid("1001", birthday) != task_uid("1001", replace(birthday, date=date(2028, 10, 3)))
+    visit = TASKS[0]
+    moved = replace(visit, date=date(2027, 1, 5), overdue=False)  # a service was logged since
+    assert task_uid("1001", visit) == task_uid("1001", moved)
+
+
+def test_alarms(tmp_path):
+    path = write_ics(TASKS, AGENT, tmp_path / "a.ics", today=TODAY, stamp=STAMP, remind_days={"birthday": 3})
+    evs = events(path)
+    assert evs[0].walk("VALARM") == []  # overdue: no alarm in the past
+    callback_alarm = evs[1].walk("VALARM")[0]
+    assert callback_alarm.decoded("TRIGGER") == timedelta(hours=9)
+    birthday_alarm = evs[-1].walk("VALARM")[0]
+    assert birthday_alarm.decoded("TRIGGER") == timedelta(days=-3, hours=9)  # 09:00 three days before
+    assert str(birthday_alarm["ACTION"]) == "DISPLAY"
+    quiet = write_ics(TASKS, AGENT, tmp_path / "q.ics", stamp=STAMP, alarm_hour=None)
+    assert all(ev.walk("VALARM") == [] for ev in events(quiet))
+
+
+def test_written_atomically_and_replaces(tmp_path):
+    path = tmp_path / "a.ics"
+    path.write_text("old", encoding="utf-8")
+    write_ics(TASKS[:2], AGENT, path, stamp=STAMP)
+    assert len(events(path)) == 2
+    assert [p.name for p in tmp_path.iterdir()] == ["a.ics"]  # no temporary file left
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_same_output_for_same_input(tmp_path):
+    a = write_ics(TASKS, AGENT, tmp_path / "a.ics", today=TODAY, stamp=STAMP)
+    b = write_ics(TASKS, AGENT, tmp_path / "b.ics", today=TODAY, stamp=STAMP)
+    assert a.read_bytes() == b.read_bytes()
+    assert a.read_bytes().startswith(b"BEGIN:VCALENDAR\r\n")
+
+
+def test_empty_calendar(tmp_path):
+    path = write_ics([], AGENT, tmp_path / "e.ics", stamp=STAMP)
+    assert events(path) == []
+    assert "王芳" in str(parse(path)["X-WR-CALNAME"])

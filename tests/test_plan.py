@@ -1,0 +1,422 @@
+"""The service calendar: real dates pinned for every occasion, and a stable order."""
+
+import random
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+
+from generator import plan
+from generator.models import AgentInfo, Book, MonthDay, Record
+from generator.plan import Task, bucket, due_dates, next_due_date, plan_book
+from generator.rules import DEFAULT_RULES_PATH, RulesError, load_rules
+
+RULES = load_rules()
+TODAY = date(2026, 11, 22)
+
+
+@dataclass(frozen=True, order=True)
+class LeapMonthDay(MonthDay):
+    """What a parser for "闰六月初十" could hand over: the planner reads ``leap``."""
+
+    leap: bool = False
+
+
+def closed(key, name="张三", *, row=2, policy_date=date(2020, 3, 1), policy_no=None, pay_mode="年交",
+           pay_years=20, grade="A", quadrant="宠爱", **values):
+    values = {"client_id": key, "holder_name": name, "holder_phone": "13800000000", "policy_date": policy_date,
+              "policy_no": policy_no or f"P{key}{row}", "product": "重疾险", "pay_mode": pay_mode,
+              "pay_years": pay_years, "premium": 5000.0, "calendar": "公历", **values}
+    return Record("成交客户", row, values, client_key=key, grade=grade, quadrant=quadrant)
+
+
+def prospect(key, name="李四", *, row=2, registered=date(2026, 11, 1), grade="B", quadrant="开发", **values):
+    values = {"client_id": key, "name": name, "phone": "13900000000", "registered": registered,
+              "calendar": "公历", **values}
+    return Record("未成交客户", row, values, client_key=key, grade=grade, quadrant=quadrant)
+
+
+def service(client, day, item="定期拜访", row=2):
+    return Record("服务记录", row, {"date": day, "client": client, "item": item})
+
+
+def book(closed_=(), prospects=(), services=()):
+    return Book(source="x.xlsx", agent=AgentInfo("1001", "王芳"), closed=list(closed_),
+                prospects=list(prospects), services=list(services))
+
+
+def tasks_of(b, kind=None, *, today=TODAY, days=90, rules=RULES):
+    found = plan_book(b, rules, today=today, days=days)
+    return [t for t in found if kind is None or t.kind == kind]
+
+
+def dates(tasks):
+    return [t.date for t in tasks]
+
+
+# -- birthdays and anniversaries ------------------------------------------------------------
+
+
+def test_lunar_mid_autumn_birthday_is_converted_each_year():
+    b = book([closed("C1", birthday=date(1980, 8, 15), calendar="农历")])
+    found = tasks_of(b, "birthday", today=date(2026, 9, 1), days=400)
+    assert dates(found) == [date(2026, 9, 25), date(2027, 9, 15)]
+    assert found[0].occasion == "农历生日（八月十五，46岁）"
+
+
+def test_lunar_month_day_only_birthday():
+    b = book([closed("C1", birthday=MonthDay(8, 15), calendar="农历")])
+    found = tasks_of(b, "birthday", today=date(2026, 9, 1), days=30)
+    assert dates(found) == [date(2026, 9, 25)]
+    assert found[0].occasion == "农历生日（八月十五）"
+
+
+def test_leap_month_birthday_in_and_out_of_leap_years():
+    b = book([closed("C1", birthday=LeapMonthDay(6, 10, leap=True), calendar="农历")])
+    # 2025 has 闰六月: celebrated in it. 2026 has none: the ordinary 六月初十.
+    assert dates(tasks_of(b, "birthday", today=date(2025, 7, 1), days=60)) == [date(2025, 8, 3)]
+    found = tasks_of(b, "birthday", today=date(2026, 7, 1), days=60)
+    assert dates(found) == [date(2026, 7, 23)]
+    assert "今年无闰六月，按六月初十" in found[0].occasion
+
+
+def test_ordinary_month_birthday_in_a_leap_year_is_not_doubled():
+    b = book([closed("C1", birthday=MonthDay(6, 10), calendar="农历")])
+    assert dates(tasks_of(b, "birthday", today=date(2025, 7, 1), days=60)) == [date(2025, 7, 4)]
+
+
+def test_lunar_thirtieth_in_a_29_day_month():
+    b = book([closed("C1", birthday=MonthDay(2, 30), calendar="农历")])  # 二月三十
+    found = tasks_of(b, "birthday", today=date(2026, 4, 1), days=30)
+    assert dates(found) == [date(2026, 4, 16)]  # 二月廿九: 2026's 二月 has 29 days
+    assert "按二月廿九" in found[0].occasion
+
+
+def test_leap_day_birthday_in_a_common_year():
+    b = book([closed("C1", birthday=date(1988, 2, 29))])
+    found = tasks_of(b, "birthday", today=date(2027, 1, 1), days=500)
+    assert dates(found) == [date(2027, 2, 28), date(2028, 2, 29)]
+    assert found[0].occasion == "生日（2月29日，39岁；平年按2月28日）"
+
+
+def test_leap_day_policy_march_first(tmp_path):
+    rules = _rules(tmp_path, lambda d: d["cadence"].update({"feb29_in_common_years": "mar_1"}))
+    b = book([closed("C1", birthday=MonthDay(2, 29))])
+    assert dates(tasks_of(b, "birthday", today=date(2027, 1, 1), days=90, rules=rules)) == [date(2027, 3, 1)]
+
+
+def test_solar_month_day_birthday_and_anniversary():
+    b = book([closed("C1", birthday=MonthDay(12, 3), anniversary=date(2010, 12, 20))])
+    assert dates(tasks_of(b, "birthday")) == [date(2026, 12, 3)]
+    found = tasks_of(b, "anniversary")
+    assert dates(found) == [date(2026, 12, 20)]
+    assert found[0].occasion == "结婚纪念日（12月20日，第16年）"
+
+
+def test_passed_greetings_are_not_overdue():
+    b = book([closed("C1", birthday=MonthDay(11, 21))])
+    assert tasks_of(b, "birthday") == []
+
+
+def test_greetings_once_per_client_not_per_policy():
+    b = book([
+        closed("C1", row=2, birthday=MonthDay(12, 3), policy_date=date(2019, 5, 1), grade="B", quadrant="耕耘"),
+        closed("C1", row=3, policy_date=date(2023, 5, 1), grade="A", quadrant="宠爱"),
+    ])
+    found = tasks_of(b, "birthday")
+    assert len(found) == 1
+    # The latest policy gives the tier and the source row; the birthday comes from any row.
+    assert (found[0].grade, found[0].quadrant, found[0].row) == ("A", "宠爱", 3)
+    assert len([t for t in tasks_of(b, "festival") if t.ref == "元旦"]) == 1
+
+
+# -- festivals ---------------------------------------------------------------------------------
+
+
+def test_mothers_day_is_the_second_sunday_of_may():
+    assert plan.nth_weekday(2027, 5, 6, 2) == date(2027, 5, 9)
+    assert plan.nth_weekday(2027, 6, 6, 3) == date(2027, 6, 20)  # 父亲节
+    assert plan.nth_weekday(2026, 5, 6, -1) == date(2026, 5, 31)
+
+
+def test_festivals_follow_the_rules_targets():
+    pampered = closed("C1", grade="A", quadrant="宠爱")
+    develop = closed("C2", name="赵六", grade="C", quadrant="开发")
+    b = book([pampered, develop])
+    found = tasks_of(b, "festival", today=date(2027, 4, 1), days=120)
+    by_client = {k: {(t.ref, t.date) for t in found if t.client_key == k} for k in ("C1", "C2")}
+    assert ("母亲节", date(2027, 5, 9)) in by_client["C1"]
+    assert ("母亲节", date(2027, 5, 9)) not in by_client["C2"]  # only 宠爱/耕耘
+    assert ("端午节", date(2027, 6, 9)) in by_client["C2"]  # everyone
+    assert ("保险公众宣传日", date(2027, 7, 8)) in by_client["C1"]
+    assert ("保险公众宣传日", date(2027, 7, 8)) not in by_client["C2"]  # grades A/B only
+    mothers = next(t for t in found if t.ref == "母亲节")
+    assert mothers.occasion == "母亲节（5月第2个星期日）"
+
+
+def test_lunar_festivals():
+    b = book([closed("C1")])
+    found = {t.ref: t.date for t in tasks_of(b, "festival", today=date(2026, 9, 1), days=200)}
+    assert found["中秋节"] == date(2026, 9, 25)
+    assert found["春节"] == date(2027, 2, 6)
+    assert found["国庆节"] == date(2026, 10, 1)
+
+
+def test_prospects_get_greetings_unless_excluded():
+    b = book(prospects=[prospect("W1", grade="A", quadrant="宠爱")])
+    refs = {t.ref for t in tasks_of(b, "festival", today=date(2027, 7, 1), days=30)}
+    assert "保险公众宣传日" not in refs  # books: [closed]
+
+
+# -- premiums ----------------------------------------------------------------------------------
+
+
+def test_monthly_due_dates_clamp_to_month_end_from_the_policy_date():
+    assert due_dates(date(2025, 1, 31), "月交", 10, date(2025, 1, 1), date(2025, 5, 31)) == [
+        date(2025, 2, 28), date(2025, 3, 31), date(2025, 4, 30), date(2025, 5, 31)]
+
+
+def test_single_premium_has_no_due_dates():
+    assert due_dates(date(2020, 1, 1), "趸交", None, date(2020, 1, 1), date(2030, 1, 1)) == []
+    assert next_due_date(date(2020, 1, 1), "趸交", None, on_or_after=date(2021, 1, 1)) is None
+    b = book([closed("C1", pay_mode="趸交", pay_years=None, policy_date=date(2025, 11, 30))])
+    assert [t for t in tasks_of(b) if t.kind.startswith("premium") or t.kind == "lapse_warning"] == []
+
+
+def test_payment_years_end():
+    found = due_dates(date(2015, 6, 1), "年交", 10, date(2015, 1, 1), date(2035, 1, 1))
+    assert found[0] == date(2016, 6, 1)
+    assert found[-1] == date(2024, 6, 1)
+    assert len(found) == 9  # the first of ten premiums was paid at the sale
+    assert next_due_date(date(2015, 6, 1), "年交", 10, on_or_after=date(2024, 1, 1)) == date(2024, 6, 1)
+    assert next_due_date(date(2015, 6, 1), "年交", 10, on_or_after=date(2024, 6, 2)) is None
+
+
+@pytest.mark.parametrize("policy_date,mode,expected", [
+    (date(2024, 8, 31), "半年交", [date(2025, 2, 28), date(2025, 8, 31), date(2026, 2, 28)]),
+    (date(2024, 11, 30), "季交", [date(2025, 2, 28), date(2025, 5, 30), date(2025, 8, 30)]),
+    (date(2024, 2, 29), "年交", [date(2025, 2, 28), date(2026, 2, 28), date(2027, 2, 28)]),
+])
+def test_other_periods(policy_date, mode, expected):
+    assert due_dates(policy_date, mode, None, date(2025, 1, 1), expected[-1]) == expected
+
+
+def test_premium_due_reminder_and_lapse_warning():
+    b = book([
+        closed("C1", row=2, policy_date=date(2024, 12, 10), policy_no="P-DUE"),
+        closed("C1", row=3, policy_date=date(2024, 10, 1), policy_no="P-LAPSE"),
+        closed("C1", row=4, policy_date=date(2024, 9, 1), policy_no="P-LAPSED-LONG-AGO"),
+    ])
+    found = [(t.kind, t.date, t.ref, t.overdue) for t in tasks_of(b)
+             if t.kind in ("premium_due", "premium_reminder", "lapse_warning") and t.date.year == 2026]
+    assert ("premium_due", date(2026, 12, 10), "P-DUE", False) in found
+    assert ("premium_reminder", date(2026, 11, 25), "P-DUE", False) in found
+    assert ("lapse_warning", date(2026, 10, 1), "P-LAPSE", True) in found
+    assert not any(ref == "P-LAPSED-LONG-AGO" for _, _, ref, _ in found)  # past the 60-day grace
+    lapse = next(t for t in tasks_of(b, "lapse_warning"))
+    assert "宽限期至 2026-11-30" in lapse.occasion
+    assert bucket(lapse, TODAY) == "逾期"
+
+
+def test_reminder_for_a_due_date_just_beyond_the_window():
+    b = book([closed("C1", policy_date=date(2025, 12, 30))])
+    found = tasks_of(b, days=30)  # window ends 2026-12-22
+    assert ("premium_reminder", date(2026, 12, 15)) in [(t.kind, t.date) for t in found]
+    assert "premium_due" not in {t.kind for t in found}
+
+
+# -- call-backs --------------------------------------------------------------------------------
+
+
+def test_callbacks_of_a_policy_sold_last_week():
+    b = book([closed("C1", policy_date=date(2026, 11, 16))])
+    found = tasks_of(b, "callback", days=180)
+    assert dates(found) == [date(2026, 11, 23), date(2026, 12, 16), date(2027, 2, 14), date(2027, 5, 15)]
+    assert not any(t.overdue for t in found)
+    assert found[0].occasion == "售后回访（重疾险承保后1周）"
+
+
+def test_missed_callbacks_stay_overdue_for_30_days_unless_a_service_followed():
+    b = book([closed("C1", policy_date=date(2026, 10, 20))])
+    found = tasks_of(b, "callback")
+    assert [(t.date, t.overdue) for t in found] == [
+        (date(2026, 10, 27), True), (date(2026, 11, 19), True), (date(2027, 1, 18), False)]
+    b.services.append(service("C1", date(2026, 11, 1), "常规服务"))
+    assert [(t.date, t.overdue) for t in tasks_of(b, "callback")] == [
+        (date(2026, 11, 19), True), (date(2027, 1, 18), False)]
+
+
+def test_old_missed_callbacks_are_dropped():
+    b = book([closed("C1", policy_date=date(2026, 6, 1))])
+    assert dates(tasks_of(b, "callback")) == [date(2026, 11, 28)]  # the 180-day one; the rest are long past
+
+
+# -- visits and experiences --------------------------------------------------------------------
+
+
+def test_overdue_visit_from_a_may_service_log_entry():
+    b = book([closed("C1", name="张三", quadrant="耕耘")], services=[service("张三", date(2026, 5, 12))])
+    found = tasks_of(b, "visit")
+    assert len(found) == 1
+    visit = found[0]
+    assert visit.date == date(2026, 8, 10) and visit.overdue
+    assert bucket(visit, TODAY) == "逾期"
+    assert "上次服务 2026-05-12" in visit.occasion
+    assert plan_book(b, RULES, today=TODAY)[0].overdue  # overdue first
+
+
+def test_visit_counts_from_the_latest_of_log_and_last_service_column():
+    b = book([closed("C1", quadrant="耕耘", last_service=date(2026, 10, 1))],
+             services=[service("C1", date(2026, 5, 12))])
+    found = tasks_of(b, "visit")
+    assert [(t.date, t.overdue) for t in found] == [(date(2026, 12, 30), False)]
+
+
+def test_visit_without_service_counts_from_the_policy_or_registration():
+    b = book([closed("C1", quadrant="耕耘", policy_date=date(2026, 10, 1))],
+             [prospect("W1", registered=date(2026, 10, 15), quadrant="开发")])
+    found = {t.client_key: t for t in tasks_of(b, "visit")}
+    assert found["C1"].date == date(2026, 12, 30)
+    assert found["W1"].date == date(2027, 1, 13)
+    assert "登记日 2026-10-15 起算" in found["W1"].occasion
+
+
+def test_strategic_visit_cadence_for_maintain_quadrant():
+    # 维系 has 定期拜访 as ☆: visits come every strategic_every_days (60) instead of 90.
+    b = book([closed("C1", quadrant="维系")], services=[service("C1", date(2026, 10, 1))])
+    assert dates(tasks_of(b, "visit")) == [date(2026, 11, 30)]
+    assert not any(t.ref == "定期拜访" for t in tasks_of(b, "experience"))
+
+
+def test_strategic_experiences_of_the_pampered():
+    b = book([closed("C1", quadrant="宠爱", policy_date=date(2026, 10, 1))],
+             services=[service("C1", date(2026, 11, 1), "生活服务")])
+    found = {t.ref: t for t in tasks_of(b, "experience")}
+    assert set(found) == {"生活服务", "量身定制"}
+    assert found["生活服务"].date == date(2026, 12, 31)
+    assert found["量身定制"].date == date(2026, 11, 30)  # never given: from the policy date
+    assert not found["量身定制"].overdue
+
+
+def test_service_log_matching():
+    twins = [closed("C1", name="王伟", quadrant="耕耘"), closed("C2", name="王伟", row=3, quadrant="耕耘")]
+    b = book(twins, services=[service("王伟", date(2026, 10, 1)), service(" c2 ", date(2026, 11, 1))])
+    clients = {c.key: c for c in plan.clients_of(b)}
+    assert clients["C1"].last_service is None  # the name is ambiguous: not attributed
+    assert clients["C2"].last_service == date(2026, 11, 1)  # by 客户编号, folded
+
+
+# -- order, buckets, views ---------------------------------------------------------------------
+
+
+def _busy_book():
+    return book(
+        [closed("C1", birthday=MonthDay(12, 1), policy_date=date(2026, 11, 16)),
+         closed("C2", name="赵六", row=3, quadrant="开发", policy_date=date(2025, 1, 31), pay_mode="月交"),
+         closed("C3", name="钱七", row=4, quadrant="维系", policy_date=date(2024, 10, 1))],
+        [prospect("W1", birthday=MonthDay(8, 15), calendar="农历", registered=date(2026, 6, 1))],
+        [service("赵六", date(2026, 5, 12))],
+    )
+
+
+def test_plan_order_is_deterministic_and_overdue_first():
+    first = plan_book(_busy_book(), RULES, today=TODAY)
+    for seed in range(5):
+        b = _busy_book()
+        random.Random(seed).shuffle(b.closed)
+        assert plan_book(b, RULES, today=TODAY) == first
+    flags = [t.overdue for t in first]
+    assert flags == sorted(flags, reverse=True)
+    pending = [t for t in first if not t.overdue]
+    assert [t.sort_key() for t in pending] == sorted(t.sort_key() for t in pending)
+
+
+@pytest.mark.parametrize("offset,name", [(0, "今天"), (1, "本周"), (6, "本周"), (7, "30天内"), (30, "30天内"), (31, "以后")])
+def test_buckets(offset, name):
+    task = Task(TODAY + timedelta(days=offset), "visit", "C1", "张三", None, None, None, "", "")
+    assert bucket(task, TODAY) == name
+    assert bucket(replace(task, overdue=True), TODAY) == "逾期"
+
+
+def test_window_default_comes_from_the_rules_and_is_inclusive():
+    b = book([closed("C1", birthday=MonthDay(2, 20))])
+    assert dates(plan_book(b, RULES, today=date(2026, 11, 22))) and RULES.cadence.calendar_window_days == 90
+    assert dates([t for t in plan_book(b, RULES, today=date(2026, 11, 22)) if t.kind == "birthday"]) == [
+        date(2027, 2, 20)]  # exactly 90 days ahead
+
+
+def test_counts_and_rows():
+    tasks = plan_book(_busy_book(), RULES, today=TODAY)
+    counts = plan.counts(tasks, TODAY)
+    assert counts["total"] == len(tasks) == sum(counts["buckets"].values()) == sum(counts["kinds"].values())
+    assert list(counts["buckets"]) == list(plan.BUCKETS)
+    groups = plan.grouped(tasks, TODAY)
+    assert groups["逾期"] and groups["本周"]
+    row = plan.calendar_row(tasks[0], TODAY)
+    assert len(row) == len(plan.CALENDAR_COLUMNS)
+    assert row[0] == "逾期" and row[2] in plan.WEEKDAYS
+
+
+def test_quota_series():
+    b = book(prospects=[prospect("W1", registered=TODAY), prospect("W2", registered=TODAY),
+                        prospect("W3", registered=date(2026, 11, 1)), prospect("W4", registered=date(2026, 10, 1))])
+    series = plan.quota_series(b, RULES, today=TODAY)
+    assert len(series) == 30
+    assert series[0] == (date(2026, 10, 24), 0, 3)
+    assert series[-1] == (TODAY, 2, 3)
+    assert (date(2026, 11, 1), 1, 3) in series
+
+
+# -- the rules-file additions ------------------------------------------------------------------
+
+
+def _default():
+    return yaml.safe_load(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
+
+
+def _rules(tmp_path: Path, mutate):
+    data = _default()
+    mutate(data)
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return load_rules(path)
+
+
+def test_old_rules_files_without_calendar_settings_still_load(tmp_path):
+    def strip(d):
+        d.pop("festivals")
+        for key in ("calendar_window_days", "callback_overdue_days", "greeting_reminder_days_before",
+                    "lunar_leap_month", "lunar_missing_30th", "feb29_in_common_years"):
+            d["cadence"].pop(key)
+    rules = _rules(tmp_path, strip)
+    assert rules.festivals == [] and rules.cadence.lunar_missing_30th == "last_day"
+    assert tasks_of(book([closed("C1")]), "festival", rules=rules) == []
+
+
+def test_default_festivals():
+    names = [f.name for f in RULES.festivals]
+    for name in ("春节", "元宵节", "端午节", "七夕", "中秋节", "重阳节", "元旦", "妇女节", "母亲节", "父亲节", "教师节",
+                 "国庆节", "保险公众宣传日"):
+        assert name in names
+
+
+@pytest.mark.parametrize("festival,needle", [
+    ({"name": "x", "calendar": "农历", "month": 5, "weekday": 6, "nth": 2, "action": "a"}, "农历节日只能写"),
+    ({"name": "x", "month": 5, "action": "a"}, "二选一"),
+    ({"name": "x", "month": 5, "day": 1, "weekday": 6, "nth": 2, "action": "a"}, "二选一"),
+    ({"name": "x", "month": 2, "day": 30, "action": "a"}, "没有30日"),
+    ({"name": "x", "month": 2, "day": 3, "grades": ["Z"], "action": "a"}, "“Z”不是已定义的等级"),
+    ({"name": "x", "month": 2, "day": 3, "quadrants": ["放养"], "action": "a"}, "放养"),
+    ({"name": "元旦", "month": 2, "day": 3, "action": "a"}, "重复"),
+])
+def test_bad_festivals_are_explained(tmp_path, festival, needle):
+    with pytest.raises(RulesError) as err:
+        _rules(tmp_path, lambda d: d["festivals"].append(festival))
+    assert needle in str(err.value)
+
+
+def test_bad_calendar_policy_is_explained(tmp_path):
+    with pytest.raises(RulesError, match="lunar_leap_month"):
+        _rules(tmp_path, lambda d: d["cadence"].update({"lunar_leap_month": "skip"}))
