@@ -105,9 +105,21 @@ _TYPES = [
     IssueType("unknown-client", "warning", "row", "服务记录找不到客户",
               "服务记录中的客户“{value}”在成交客户和未成交客户中都找不到。",
               "填写客户编号，或与客户表完全一致的姓名。"),
+    # -- referral chain (转介绍): warnings, the row is kept -------------------------
+    IssueType("unknown-referrer", "warning", "row", "介绍人找不到",
+              "介绍人“{value}”在成交客户和未成交客户中都找不到，这条转介绍没有计入转介绍链。",
+              "填写介绍人的客户编号，或与客户表完全一致的姓名；介绍人本人也应登记在客户表中。"),
+    IssueType("ambiguous-referrer", "warning", "row", "介绍人有重名",
+              "介绍人“{value}”对应不止一位客户（{detail}），无法确定是哪一位。",
+              "改填介绍人的客户编号，以区分同名客户。"),
+    IssueType("referral-cycle", "warning", "row", "转介绍形成循环",
+              "转介绍关系绕成了一个圈：{detail}。已在本行断开，本行客户按链首处理。",
+              "检查这几行的“介绍人”：一位客户不可能由自己，或由自己介绍来的人介绍而来。"),
 ]
 
 ISSUE_TYPES: dict[str, IssueType] = {t.code: t for t in _TYPES}
+# Codes produced after classification by generator/referrals.py (tests/test_referrals.py).
+REFERRAL_CODES = frozenset({"unknown-referrer", "ambiguous-referrer", "referral-cycle"})
 
 
 @dataclass

@@ -16,6 +16,7 @@ import html
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 
+from .cve import points, rule_items
 from .issues import ISSUE_TYPES, IssueType
 from .rules import QUADRANT_AXES, QUADRANTS, RATINGS, Book, Rules
 from .schema import AGENT_FIELDS, AGENT_SHEET, DATA_SHEETS, Column, Sheet
@@ -291,3 +292,24 @@ def issue_reference(issue_types: Mapping[str, IssueType] = ISSUE_TYPES) -> str:
         if rows:
             parts += [f"### {title}", table(["代码", "程度", "问题", "含义", "怎么改"], rows)]
     return "\n\n".join(parts)
+
+
+def cve_table(rules: Rules) -> str:
+    """The client value evaluation (CVE) points rule, with a worked example.
+
+    Placeholder for course pages: ``{{ pasture:cve_table }}``.
+    """
+    example = points(rules.cve, premium=25_000, policies=2, direct=1, indirect=2, tenure_years=3)
+    steps = [
+        ["年交保费 25,000 元", f"{example.premium:g}"], ["2 张保单", f"{example.policies:g}"],
+        ["直接介绍 1 位", f"{example.direct:g}"], ["间接介绍 2 位", f"{example.indirect:g}"],
+        ["客户 3 年", f"{example.tenure:g}"], ["**合计**", f"**{example.total:g}**"],
+    ]
+    return "\n\n".join([
+        table(["项目", "积分"], [[cell(k), cell(v)] for k, v in rule_items(rules)]),
+        "每位成交客户各项积分相加即为 CVE 评分，在代理人本人的成交客户中从高到低排名，同分同名次。"
+        "未成交的准客户不评分。",
+        "**例**：一位客户两张保单、年交保费合计 25,000 元，成交满 3 年，直接介绍了 1 位客户，"
+        "这位客户又介绍来 2 位：",
+        table(["项目", "积分"], steps),
+    ])

@@ -16,7 +16,8 @@ output. Every cell goes through :meth:`Cells.put`, which writes agents' text wit
     True
 
 Sheets: 总览, 成交客户, 未成交客户, 服务记录 (only when there are service records),
-数据问题, 说明.
+等级变化 and 转介绍 (only when history/referrals were computed: ``book.grade_changes``,
+``book.referrals``), 数据问题, 说明.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from .cve import rule_items
 from .issues import Issue
 from .models import Book, MonthDay, Record
 from .rules import QUADRANTS, Condition, Rules
@@ -48,6 +50,8 @@ __all__ = [
     "SHEET_OVERVIEW",
     "SHEET_ISSUES",
     "SHEET_HELP",
+    "SHEET_CHANGES",
+    "SHEET_REFERRALS",
     "Cells",
     "atomic_workbook",
     "write_agent_workbook",
@@ -68,6 +72,9 @@ WORKBOOK_OPTIONS: dict[str, Any] = {
 SHEET_OVERVIEW = "总览"
 SHEET_ISSUES = "数据问题"
 SHEET_HELP = "说明"
+SHEET_CHANGES = "等级变化"
+SHEET_REFERRALS = "转介绍"
+CVE_HEADERS = ("CVE 评分", "CVE 排名")
 
 DERIVED_MARK = "（推定）"
 SEVERITY_TEXT = {"error": "错误", "warning": "警告"}
@@ -252,7 +259,7 @@ def _value_getter(key: str) -> Callable[[Record], Any]:
     return lambda r: r.values.get(key)
 
 
-def _record_columns(sheet: Sheet, extra_headers: Sequence[str], *, graded: bool) -> list[_Col]:
+def _record_columns(sheet: Sheet, extra_headers: Sequence[str], *, graded: bool, cve: bool = False) -> list[_Col]:
     cols: list[_Col] = []
     for c in sheet.columns:
         if graded and c.key in _RATING_KEYS:
@@ -274,6 +281,9 @@ def _record_columns(sheet: Sheet, extra_headers: Sequence[str], *, graded: bool)
             _Col("建议动作", 30, lambda r: "；".join(r.actions), "wrap", "header_result"),
             _Col("建议体验", 40, lambda r: experience_text(r.experiences), "wrap", "header_result"),
         ]
+    if cve:
+        cols += [_Col(CVE_HEADERS[0], 9, lambda r: r.cve_score, None, "header_result"),
+                 _Col(CVE_HEADERS[1], 9, lambda r: r.cve_rank, "center", "header_result")]
     cols.append(_Col("问题", 40, lambda r: "；".join(i.message for i in r.issues), "wrap",
                      "header_result"))
     for h in extra_headers:
@@ -322,7 +332,8 @@ class _Writer:
     # -- sheets 2–4 --------------------------------------------------------------
     def records(self, sheet: Sheet, records: Sequence[Record], *, graded: bool) -> None:
         ws = self.wb.add_worksheet(sheet.name)
-        cols = _record_columns(sheet, _extra_headers(self.book, sheet.name, records), graded=graded)
+        cve = graded and any(r.cve_score is not None for r in records)
+        cols = _record_columns(sheet, _extra_headers(self.book, sheet.name, records), graded=graded, cve=cve)
         _setup_table(ws, self.cells, cols, len(records), freeze_cols=2 if graded else 0)
         index = {c.header: i for i, c in enumerate(cols)}
         for n, rec in enumerate(records, start=1):
@@ -456,6 +467,76 @@ class _Writer:
         ws.set_paper(9)
         ws.fit_to_pages(1, 1)
 
+    # -- record revision and referral chain (history.enrich_book) ------------------
+    def _row_link(self, ws: Worksheet, row: int, col: int, sheet: str, src_row: int) -> None:
+        """A link to the client's row in this workbook, or the original row as text."""
+        hit = self.rows.get((sheet, src_row))
+        text = f"{sheet}!{src_row}:{src_row}"
+        if hit is None:
+            self.cells.put(ws, row, col, text)
+        else:
+            self.cells.link(ws, row, col, f"'{hit[0]}'!A{hit[2] + 1}", text)
+
+    def grade_changes(self) -> None:
+        ws = self.wb.add_worksheet(SHEET_CHANGES)
+        changes = self.book.grade_changes or []
+        headers = (("客户编号", 12), ("姓名", 12), ("类别", 8), ("原等级", 7), ("原象限", 7), ("现等级", 7),
+                   ("现象限", 7), ("变化", 8), ("新的经营策略", 40), ("建议动作", 30), ("位置", 16))
+        cols = [_Col(h, w, lambda r: None, "wrap" if w >= 30 else None) for h, w in headers]
+        _setup_table(ws, self.cells, cols, len(changes), freeze_cols=2)
+        put = self.cells.put
+        for n, c in enumerate(changes, start=1):
+            values = (c.client_key, c.name, "成交客户" if c.kind == "closed" else "准客户", c.old_grade,
+                      c.old_quadrant, c.grade, c.quadrant, c.direction, c.strategy, "；".join(c.actions))
+            for i, v in enumerate(values):
+                put(ws, n, i, v, cols[i].style, "center" if 3 <= i <= 7 else None)
+            self._row_link(ws, n, len(values), c.sheet, c.row)
+        since = self.book.compared_with
+        note = (f"与 {since.isoformat()} 的记录相比，共 {len(changes)} 位客户的等级或象限发生了变化；"
+                "请按新的策略调整服务（档案修正）。" if since else
+                "这是第一次记录，还没有可以对比的历史；下次生成时这里会列出等级或象限有变化的客户。")
+        put(ws, len(changes) + 2, 0, note, "muted")
+
+    def referrals(self) -> None:
+        ws = self.wb.add_worksheet(SHEET_REFERRALS)
+        found = self.book.referrals
+        chains = found.chains if found else []
+        headers = (("链", 5), ("代数", 6), ("客户（按介绍关系缩进）", 30), ("客户编号", 12), ("类别", 8),
+                   ("直接介绍", 9), ("全链后代", 9), ("位置", 16))
+        cols = [_Col(h, w, lambda r: None) for h, w in headers]
+        rows = sum(c.size for c in chains)
+        _setup_table(ws, self.cells, cols, rows, freeze_cols=0)
+        put, n = self.cells.put, 0
+        for chain in chains:
+            for key in chain.members:
+                node = found.nodes[key]  # type: ignore[union-attr]
+                n += 1
+                indent = "　" * (2 * node.generation) + ("└ " if node.generation else "")
+                put(ws, n, 0, chain.number, "center")
+                put(ws, n, 1, node.generation, "center")
+                put(ws, n, 2, indent + node.name, "bold" if not node.generation else None)
+                put(ws, n, 3, key)
+                put(ws, n, 4, "成交客户" if node.kind == "closed" else "准客户")
+                put(ws, n, 5, len(node.children))
+                put(ws, n, 6, node.descendants)
+                self._row_link(ws, n, 7, node.sheet, node.row)
+        stats = found.stats(self.book.kpis.get("clients")) if found else {}
+        row = n + 2
+        summary = [
+            ("转介绍链", f"{stats.get('chains', 0)} 条，共 {stats.get('chain_members', 0)} 人；"
+                        f"最大一条 {stats.get('largest_chain', 0)} 人，最长 {stats.get('longest_chain', 0)} 代"),
+            ("经转介绍成交", f"{stats.get('referred_clients', 0)} 位成交客户"
+                           f"（占 {_pct_text(stats.get('referred_share'))}）"),
+            ("转介绍准客户", f"{stats.get('referred_prospects', 0)} 位未成交；"
+                           f"转介绍成交率 {_pct_text(stats.get('referred_conversion'))}"),
+            ("需要核对", f"介绍人找不到 {stats.get('unknown_referrers', 0)} 处，重名 "
+                        f"{stats.get('ambiguous_referrers', 0)} 处，循环 {stats.get('cycles', 0)} 处（见“数据问题”）"),
+        ]
+        for label, text in summary:
+            put(ws, row, 0, label, "bold")
+            put(ws, row, 2, text)
+            row += 1
+
     # -- sheet 5 -----------------------------------------------------------------
     def issues(self) -> None:
         ws = self.wb.add_worksheet(SHEET_ISSUES)
@@ -538,6 +619,8 @@ def write_rules_help(ws: Worksheet, cells: Cells, rules: Rules, sheets: Sequence
         CLOSED.name: "每张录入成功的保单一行，右侧绿色表头的列是系统给出的分级和建议，灰色表头是原表中无法识别、原样保留的列",
         PROSPECT.name: "每位录入成功的准客户一行，列的含义同上",
         SERVICE.name: "录入成功的服务记录",
+        SHEET_CHANGES: "与上一次记录相比，等级或象限发生变化的客户，以及新的经营策略（档案修正）",
+        SHEET_REFERRALS: "转介绍链：谁介绍了谁，按介绍关系缩进；第 0 代是链首",
         SHEET_ISSUES: "原表中发现的全部问题，“错误”的行没有录入，“警告”的行已录入；点击“位置”可跳到本工作簿中对应的行",
         SHEET_HELP: "本页",
     }
@@ -601,6 +684,18 @@ def write_rules_help(ws: Worksheet, cells: Cells, rules: Rules, sheets: Sequence
     header("指标", "目标")
     line("加保率", f"不低于 {rules.targets.addon_rate:.0%}（持有两张及以上保单的成交客户占比）")
     line("转介绍率", f"不低于 {rules.targets.referral_rate:.0%}（介绍过其他客户的成交客户占比）")
+    row += 1
+
+    section("客户价值评估（CVE 评分）")
+    header("项目", "积分")
+    for label, value in rule_items(rules):
+        line(label, value)
+    put(ws, row, 0, "每位成交客户的积分相加即为“CVE 评分”，“CVE 排名”是在本册成交客户中的名次（同分同名次）。", "wrap")
+    ws.set_row(row, 30)
+
+
+def _pct_text(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
 
 
 def issue_location(issue: Issue) -> str:
@@ -657,6 +752,12 @@ def write_agent_workbook(book: Book, rules: Rules, path: Path, *, today: date) -
         if book.services:
             w.records(SERVICE, book.services, graded=False)
             sheets.append(SERVICE.name)
+        if book.grade_changes is not None:
+            w.grade_changes()
+            sheets.append(SHEET_CHANGES)
+        if book.referrals is not None:
+            w.referrals()
+            sheets.append(SHEET_REFERRALS)
         w.issues()
         sheets += [SHEET_ISSUES, SHEET_HELP]
         w.help(sheets)
