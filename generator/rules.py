@@ -145,6 +145,17 @@ class Targets(_Strict):
     referral_rate: float = Field(0.6, ge=0, le=1)
 
 
+class Cve(_Strict):
+    """Client value evaluation (客户价值评估): points per unit of what a client brought."""
+
+    per_10k_premium: float = Field(1, ge=0)  # per 10,000 yuan of annual premium (all policies)
+    per_policy: float = Field(1, ge=0)
+    per_direct_referral: float = Field(3, ge=0)  # each client this client introduced
+    per_indirect_referral: float = Field(1, ge=0)  # each client further down their chain
+    per_tenure_year: float = Field(0.5, ge=0)  # each full year since the first policy
+    count_prospects: bool = True  # referred prospects (not yet closed) count as referrals
+
+
 class Limits(_Strict):
     name_max_length: int = Field(50, gt=0)
 
@@ -160,6 +171,7 @@ class Rules(_Strict):
     experiences: Experiences
     cadence: Cadence = Field(default_factory=Cadence)
     targets: Targets = Field(default_factory=Targets)
+    cve: Cve = Field(default_factory=Cve)
     limits: Limits = Field(default_factory=Limits)
     festivals: list[Festival] = Field(default_factory=list)
 
