@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import calendar
 import itertools
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -160,6 +161,71 @@ class Limits(_Strict):
     name_max_length: int = Field(50, gt=0)
 
 
+# -- branch level: survey, complaints, campaigns (domain.md §9) ---------------------
+
+DEFAULT_SURVEY_ATTRIBUTES = (
+    "热线容易接通", "人员专业能力", "现场响应速度", "定损公平合理", "理赔及时", "理赔手续简便", "整体服务态度",
+)
+DEFAULT_COMPLAINT_CATEGORIES: dict[str, list[str]] = {
+    "业务本身": ["业务", "产品", "条款", "理赔", "business"],
+    "人员-迟到": ["迟到", "不守时", "人员迟到", "lateness"],
+    "人员-态度": ["态度", "服务态度", "人员态度", "attitude"],
+    "人员-技能": ["技能", "专业能力", "业务不熟", "人员技能", "skill"],
+    "其他": ["其它", "other"],
+}
+
+
+class SurveyGrid(_Strict):
+    """Where the importance × satisfaction grid is split; None = the mean over attributes."""
+
+    importance: float | None = Field(None, ge=1, le=5)
+    satisfaction: float | None = Field(None, ge=1, le=5)
+
+
+class Survey(_Strict):
+    attributes: list[str] = Field(default_factory=lambda: list(DEFAULT_SURVEY_ATTRIBUTES), min_length=1)
+    grid: SurveyGrid = Field(default_factory=SurveyGrid)
+
+
+class Complaints(_Strict):
+    # Canonical category → synonyms, like a vocabulary; a plain list is accepted too.
+    categories: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_COMPLAINT_CATEGORIES))
+    open_limit_days: int = Field(30, gt=0)
+    age_buckets_days: list[int] = Field(default_factory=lambda: [7, 30, 90])
+
+    @field_validator("categories", mode="before")
+    @classmethod
+    def _list_ok(cls, v: Any) -> Any:
+        return {str(c): [] for c in v} if isinstance(v, list) else v
+
+    @field_validator("age_buckets_days")
+    @classmethod
+    def _ascending(cls, v: list[int]) -> list[int]:
+        if any(b <= 0 for b in v) or v != sorted(set(v)):
+            raise ValueError("age_buckets_days 应是从小到大、互不相同的正整数")
+        return v
+
+
+class CampaignPoints(_Strict):
+    branch: float = Field(1, ge=0)  # points per 10,000 yuan for the branch (营业部)
+    agent: float = Field(2, ge=0)  # points per 10,000 yuan for the selling agent
+
+
+class Campaign(_Strict):
+    name: str = Field(min_length=1)
+    start: date
+    end: date
+    products: list[str] | Literal["all"] = "all"
+    points_per_10k: CampaignPoints = Field(default_factory=CampaignPoints)
+    monthly_target_points: float = Field(0, ge=0)  # per agent and month
+
+    @model_validator(mode="after")
+    def _period(self) -> "Campaign":
+        if self.end < self.start:
+            raise ValueError(f"活动“{self.name}”的结束日期早于开始日期")
+        return self
+
+
 class Rules(_Strict):
     """The whole rules file, validated."""
 
@@ -173,6 +239,9 @@ class Rules(_Strict):
     targets: Targets = Field(default_factory=Targets)
     cve: Cve = Field(default_factory=Cve)
     limits: Limits = Field(default_factory=Limits)
+    survey: Survey = Field(default_factory=Survey)
+    complaints: Complaints = Field(default_factory=Complaints)
+    campaigns: list[Campaign] = Field(default_factory=list)
     festivals: list[Festival] = Field(default_factory=list)
 
     @field_validator("vocabularies")

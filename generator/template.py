@@ -242,3 +242,105 @@ def write_template(path: Path, rules: Rules, *, created: date = TEMPLATE_CREATED
         w.agent(agent_ws)
         for ws, sheet in data_ws:
             w.data(ws, sheet)
+
+
+# --- branch files: satisfaction survey and complaints log ---------------------------
+
+
+def survey_headers(rules: Rules, *, kano: bool = False) -> list[str]:
+    """The survey sheet's header: respondent columns, then a score pair per attribute
+    (and, with ``kano``, the Kano answer pair per attribute)."""
+    from .survey import KANO_PARTS, SCORE_PARTS, SEPARATOR
+
+    headers = ["受访者编号", "调查日期"]
+    headers += [f"{a}{SEPARATOR}{p}" for a in rules.survey.attributes for p in SCORE_PARTS]
+    if kano:
+        headers += [f"{a}{SEPARATOR}{p}" for a in rules.survey.attributes for p in KANO_PARTS]
+    return headers
+
+
+def _branch_help(wb: Workbook, cells: Cells, title: str, lines: list[str]) -> None:
+    ws = wb.add_worksheet(HELP_SHEET)
+    ws.set_column(0, 0, 100)
+    ws.hide_gridlines(2)
+    cells.put(ws, 0, 0, title, "title")
+    for i, line in enumerate(lines, start=2):
+        cells.put(ws, i, 0, line, "wrap")
+
+
+def write_survey_template(path: Path, rules: Rules, *, kano: bool = False,
+                          created: date = TEMPLATE_CREATED) -> None:
+    """Blank satisfaction survey (``pasture template --kind survey``), replaced atomically."""
+    from .survey import KANO_ANSWERS, SURVEY_SHEET
+
+    headers = survey_headers(rules, kano=kano)
+    with atomic_workbook(path, created=created, title="客户满意度调查") as wb:
+        cells = Cells(wb)
+        _branch_help(wb, cells, "客户满意度调查：填写说明", [
+            "1. 每位受访客户填一行；“受访者编号”只填编号，不要填姓名或电话。",
+            "2. 每个服务项目有两列：“·重要度”（这一项对客户有多重要）和“·满意度”（对我们的表现有多满意），"
+            "都填 1–5 的整数，5 最高；客户没有回答就留空。",
+            "3. 填 0、6、小数或文字的行不会被统计，系统会在报告中指出具体单元格。",
+            "4. 卡诺问题（如有）：“·具备时”问“如果提供这项服务，您觉得如何”，“·不具备时”问“如果不提供呢”，"
+            "回答从下拉列表中选：" + " / ".join(KANO_ANSWERS) + "。",
+            "5. 服务项目的名单来自规则文件（survey.attributes），修改名单后请重新生成本模板。",
+        ])
+        ws = wb.add_worksheet(SURVEY_SHEET)
+        ws.set_row(0, 44)
+        answers = list(KANO_ANSWERS)
+        for i, h in enumerate(headers):
+            ws.set_column(i, i, 12 if i < 2 else 10, cells.fmt("date") if h == "调查日期" else None)
+            cells.put(ws, 0, i, h, "header")
+            if h.endswith(("重要度", "满意度")):
+                ws.data_validation(1, i, TEMPLATE_ROWS, i, {
+                    "validate": "integer", "criteria": "between", "minimum": 1, "maximum": 5,
+                    "input_title": h[:_TITLE_MAX], "input_message": "1–5 的整数，5 最高；未回答留空。",
+                    "error_type": "warning", "error_title": "评分应为 1–5",
+                    "error_message": "评分应是 1 到 5 的整数。仍要保留吗？"})
+            elif i >= 2:
+                ws.data_validation(1, i, TEMPLATE_ROWS, i, {
+                    "validate": "list", "source": answers, "error_type": "warning",
+                    "error_message": "这不是可选的回答，系统将无法识别。仍要保留吗？"})
+        ws.freeze_panes(1, 1)
+
+
+def write_complaints_template(path: Path, rules: Rules, *, created: date = TEMPLATE_CREATED) -> None:
+    """Blank complaints log (``pasture template --kind complaints``), replaced atomically."""
+    from .complaints import COMPLAINTS, STATUSES
+
+    with atomic_workbook(path, created=created, title="客户投诉记录") as wb:
+        cells = Cells(wb)
+        _branch_help(wb, cells, "客户投诉记录：填写说明", [
+            "1. 每条投诉填一行：投诉日期、被投诉代理人的工号、投诉类别必填。",
+            "2. 投诉类别从下拉列表中选：" + " / ".join(rules.complaints.categories) + "。",
+            "3. 处理状态填“处理中”或“已结案”；结案后填写结案日期。不填状态时，有结案日期即视为已结案。",
+            f"4. 超过 {rules.complaints.open_limit_days} 天仍未结案的投诉会列在营业部看板上，请及时跟进到结案。",
+            "5. 投诉内容只留在本表中，不会出现在任何报表或网站上；也请尽量不写客户姓名和电话。",
+        ])
+        ws = wb.add_worksheet(COMPLAINTS.name)
+        lists = wb.add_worksheet(LISTS_SHEET)
+        choices = {"category": list(rules.complaints.categories), "status": list(STATUSES)}
+        ranges = {}
+        for n, (key, words) in enumerate(choices.items()):
+            for r, w in enumerate(words):
+                cells.put(lists, r, n, w)
+            letter = column_letter(n)
+            ranges[key] = f"='{LISTS_SHEET}'!${letter}$1:${letter}${len(words)}"
+        lists.hide()
+        ws.set_row(0, 30)
+        for i, col in enumerate(COMPLAINTS.columns):
+            ws.set_column(i, i, col.width, cells.fmt("date" if col.kind == "date" else "text"))
+            cells.put(ws, 0, i, col.name, "header", "header_required" if col.required else None)
+            title, message = _input_prompt(col, rules)
+            options: dict[str, Any] = {"validate": "any", "input_title": title, "input_message": message}
+            if col.key in ranges:
+                options = {"validate": "list", "source": ranges[col.key], "input_title": title,
+                           "input_message": message, "error_type": "warning",
+                           "error_message": "这不是下拉列表中的值，系统可能无法识别。仍要保留吗？"}
+            elif col.kind == "date":
+                options = {"validate": "date", "criteria": "between", "minimum": date(2000, 1, 1),
+                           "maximum": date(2099, 12, 31), "input_title": title, "input_message": message,
+                           "error_type": "warning", "error_message": "请填写有效日期，例如 2026-11-02。仍要保留吗？"}
+            ws.data_validation(1, i, TEMPLATE_ROWS, i, options)
+        ws.freeze_panes(1, 0)
+        ws.activate()
