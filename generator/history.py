@@ -355,6 +355,19 @@ class Store:
             "SELECT client_id, grade, quadrant FROM clients WHERE agent_id = ? AND run_date = ?", (agent_id, run))}
         return Previous(date.fromisoformat(run), tiers)
 
+    def previous_all(self, before: date) -> dict[str, Previous]:
+        """:meth:`previous` for every agent at once, for executors whose workers cannot
+        open the file (a remote cluster): ship this map to them instead of the path."""
+        rows = self._query("SELECT c.agent_id, c.run_date, c.client_id, c.grade, c.quadrant FROM clients c "
+                           "JOIN (SELECT agent_id, max(run_date) AS last FROM clients WHERE run_date < ? "
+                           "GROUP BY agent_id) p ON c.agent_id = p.agent_id AND c.run_date = p.last",
+                           (before.isoformat(),))
+        out: dict[str, Previous] = {}
+        for agent_id, run, cid, grade, quadrant in rows:
+            prev = out.setdefault(agent_id, Previous(date.fromisoformat(run)))
+            prev.tiers[cid] = Tier(grade, quadrant)
+        return out
+
     def previous_tiers(self, agent_id: str, before: date) -> dict[str, Tier]:
         """``{client stable id: (grade, quadrant)}`` from the agent's latest snapshot before a date."""
         return self.previous(agent_id, before).tiers
@@ -566,12 +579,13 @@ def read_previous(path: str | Path, agent_id: str, before: date) -> Previous:
         conn.close()
 
 
-def enrich_book(book: Book, rules: Rules, *, today: date, store: Store | str | Path | None = None) -> None:
+def enrich_book(book: Book, rules: Rules, *, today: date,
+                store: Store | str | Path | Mapping[str, Previous] | None = None) -> None:
     """Everything memory adds to a classified book, before its workbook is written.
 
     Resolves referrals (issues, ``book.referrals``, ``kpis["referrals"]``), scores CVE
-    on the closed rows, and with history — an open :class:`Store`, or the path of one
-    when called in a pool worker — compares with the agent's previous snapshot
+    on the closed rows, and with history — an open :class:`Store`, the path of one (pool
+    workers) or the map of :meth:`Store.previous_all` (remote workers) — compares with the agent's previous snapshot
     (``book.grade_changes``, ``book.compared_with``). Last it keeps the rows the store
     needs in ``book.history_rows``, so the book can be slimmed. Failed books are left alone.
     """
@@ -582,7 +596,12 @@ def enrich_book(book: Book, rules: Rules, *, today: date, store: Store | str | P
     score_book(book, rules, today=today)
     if store is not None:
         agent_id = book.agent.agent_id
-        prev = store.previous(agent_id, today) if isinstance(store, Store) else read_previous(store, agent_id, today)
+        if isinstance(store, Store):
+            prev = store.previous(agent_id, today)
+        elif isinstance(store, Mapping):
+            prev = store.get(agent_id) or Previous(None)
+        else:
+            prev = read_previous(store, agent_id, today)
         book.compared_with = prev.date
         book.grade_changes = grade_changes(book, prev.tiers, rules)
     book.history_rows = client_rows(book)

@@ -145,7 +145,8 @@ def test_two_builds_show_grade_changes_and_two_trend_points(tmp_path):
     assert [(c.name, c.old_grade, c.old_quadrant, c.grade, c.quadrant, c.direction) for c in book.grade_changes] == [
         ("李四", "A", "宠爱", "C", "维系", "降级"), ("孙八", "C", "开发", "C", "维系", "象限变化")]
     wb = openpyxl.load_workbook(tmp_path / "out2" / "A1001.xlsx")
-    assert wb.sheetnames == ["总览", "成交客户", "未成交客户", "等级变化", "转介绍", "数据问题", "说明"]
+    names = wb.sheetnames  # after the record sheets, before the issues
+    assert names.index("未成交客户") < names.index("等级变化") < names.index("转介绍") < names.index("数据问题")
     rows = list(wb["等级变化"].values)
     assert rows[0][:8] == ("客户编号", "姓名", "类别", "原等级", "原象限", "现等级", "现象限", "变化")
     assert rows[1][:8] == ("C001", "李四", "成交客户", "A", "宠爱", "C", "维系", "降级")
@@ -167,6 +168,8 @@ def test_two_builds_show_grade_changes_and_two_trend_points(tmp_path):
         assert m.moves["宠爱"]["宠爱"] == 1 and m.moves["开发"]["开发"] == 1  # 周五 and the prospect stay
         pages = history_pages(store, RULES)
         assert read_previous(db, "A1001", NOV).tiers == store.previous_tiers("A1001", NOV)
+        assert store.previous_all(NOV) == {"A1001": store.previous("A1001", NOV)}
+        assert store.previous_all(OCT) == {} and store.previous("A1001", OCT).date is None
     trends = pages[f"{GENERATED}/trends.md"]
     assert "共 2 个数据点（按月）" in trends and "2026-10" in trends and "2026-11" in trends
     assert "共有 2 位客户换了象限" in pages[f"{GENERATED}/migration.md"]
