@@ -10,11 +10,12 @@ the quadrant migration view (:meth:`Store.migration`).
 Why SQLite (stdlib ``sqlite3``) and not DuckDB: it ships with Python (no wheel to
 install on a branch PC), one file, one writer at a time is exactly one ``pasture build``
 at a time, and the work is row-shaped — delete one date, insert a few hundred thousand
-rows, look up one agent's previous tiers. Measured on the sample shape (200 agents × 400
-clients), a whole snapshot writes in well under a second and an agent's previous tiers
-read in about a millisecond with the (agent, date) index; the trend queries read only
-the per-agent KPI rows. DuckDB's column store would pay off for scans over tens of
-millions of client rows, which a branch does not reach.
+rows, look up one agent's previous tiers. Measured here (200 agents × 57 clients, the
+sample books repeated; 2 cores): a snapshot writes in 0.1 s (so ~1 s at 500 clients per
+agent), one agent's previous tiers read in 0.1 ms with the (agent, date) index, 1.2 ms
+through a fresh read-only connection; series 20 ms, migration 60 ms over two snapshots.
+DuckDB was not measured (not installed); its column store pays off for scans over tens
+of millions of rows, which one branch does not reach.
 
 Streaming use, as the pipeline does it::
 
