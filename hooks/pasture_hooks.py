@@ -90,6 +90,8 @@ def _teach_segmenter(rules: Rules) -> None:
         import jieba
     except ImportError:
         return
+    # Its "Building prefix dict …" lines are debug chatter on stderr of every build.
+    jieba.setLogLevel(logging.WARNING)
     words = {*DOMAIN_WORDS, *rules.choices("客户来源"), *rules.quadrants.strategy}
     for word in sorted(words):
         jieba.add_word(word)
@@ -262,8 +264,21 @@ def _dashboard_assets(output: str, page: Any, config: Any) -> str:
 @event_priority(-100)
 def on_post_page(output: str, page: Any, config: Any) -> str:
     output = _dashboard_assets(output, page, config)
+    output = _escape_title(output, page)
     for m in EXTERNAL_FETCH.finditer(output):
         tag = output[m.start(): output.find(">", m.start()) + 1]
         if not CANONICAL.match(tag):
             raise PluginError(f"{page.file.src_uri}: 页面会从外部网站加载资源，离线时无法使用：{tag[:200]}")
     return output
+
+
+def _escape_title(output: str, page: Any) -> str:
+    """Material writes ``page.title | striptags`` into <title>, and striptags unescapes: an
+    agent-typed ``</title><script>`` in a dashboard heading would run. Escape it again."""
+    from markupsafe import Markup
+
+    if not page.title:
+        return output
+    text = Markup(page.title).striptags()
+    safe = html_escape(text, quote=False)
+    return output if safe == text else output.replace(f"<title>{text}", f"<title>{safe}", 1)
