@@ -51,6 +51,7 @@ def book_to_json(book: Book) -> dict[str, Any]:
         "rows": {k: v.to_dict() for k, v in book.rows.items()},
         "kpis": book.kpis,
         "output": book.output,
+        "calendar_output": book.calendar_output,
         "extras": book.extras,
     }
 
@@ -64,6 +65,7 @@ def book_from_json(data: dict[str, Any]) -> Book:
         rows={k: RowCount(**v) for k, v in data["rows"].items()},
         kpis=data["kpis"],
         output=data["output"],
+        calendar_output=data.get("calendar_output"),
         extras=data.get("extras") or {},
     )
 

@@ -106,13 +106,15 @@ def cli() -> None:
               help="Site project made by `pasture new` (default: the one shipped with Pasture).")
 @click.option("--mask-agents", is_flag=True, help="Show agents by 工号 only on the site.")
 @click.option("--no-cache", is_flag=True, help="Redo every agent even if its book has not changed.")
+@click.option("--days", type=click.IntRange(1, 3660), default=None,
+              help="Service calendar window in days from --today (default from the rules: 90).")
 @click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="Run agents in a local process pool or on a Dask cluster.")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Dask scheduler address (e.g. tcp://HOST:8786) for --executor dask.")
 def build(inputs: tuple[Path, ...], out_dir: Path, rules_path: Path | None, today: datetime | None, as_json: bool,
           exit_zero: bool, jobs: int | None, site: bool, site_project: Path | None, mask_agents: bool,
-          no_cache: bool, executor: str, scheduler: str | None) -> None:
+          no_cache: bool, days: int | None, executor: str, scheduler: str | None) -> None:
     """Validate and grade agent books; write one workbook per agent and report.json.
 
     \b
@@ -127,7 +129,8 @@ def build(inputs: tuple[Path, ...], out_dir: Path, rules_path: Path | None, toda
                                 on_start=progress.start, on_book=progress.advance,
                                 jobs=jobs or pipeline.default_jobs(), site=site and _site_available(),
                                 site_project=site_project, rules_path=rules_path, mask_agents=mask_agents,
-                                use_cache=not no_cache, scheduler=scheduler if executor == "dask" else None)
+                                use_cache=not no_cache, scheduler=scheduler if executor == "dask" else None,
+                                days=days)
     if as_json:
         click.echo(json.dumps(pipeline.report_dict(result), ensure_ascii=False, indent=2, default=str))
     else:

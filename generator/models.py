@@ -108,6 +108,7 @@ class Book:
     column_letters: dict[str, dict[str, str]] = field(default_factory=dict)  # sheet → column key → letter
     kpis: dict[str, Any] = field(default_factory=dict)
     output: str | None = None  # workbook path, relative to the output folder
+    calendar_output: str | None = None  # .ics path, relative to the output folder
     # Filled by history.enrich_book; None means "not computed" and the sheet is left out.
     referrals: Referrals | None = None
     grade_changes: list[Change] | None = None  # since the agent's previous snapshot
@@ -121,6 +122,10 @@ class Book:
     # JSON-ready per-agent partials for branch-level steps (kept in the result and the
     # cache after the client rows are dropped), e.g. phone index, campaign points.
     extras: dict[str, Any] = field(default_factory=dict)
+    # Filled by plan.plan_book: the dated service calendar (None: not planned) and the
+    # prospects registered per day for the last 30 days, for the daily quota.
+    tasks: list[Any] | None = None
+    quota: list[tuple[date, int, int]] | None = None
     # Seconds spent per stage (read, validate, classify, plan, workbook) for benchmarks.
     timings: dict[str, float] = field(default_factory=dict)
 

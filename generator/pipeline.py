@@ -22,12 +22,15 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from .cache import AgentCache
 from .classify import classify_book
+from .ics import write_ics
+from .plan import counts as task_counts
+from .plan import plan_book, quota_series, reminder_days
 from .issues import RowCount, make_issue
 from .models import AgentInfo, Book, RunResult
 from .read import Source, UnreadableFile, discover, read_source
@@ -53,10 +56,11 @@ class Job:
     today: date
     staging: Path | None  # folder for the workbook; None = validate only
     keep_records: bool = False
+    days: int | None = None  # calendar window; None = the rules' default
 
 
-def process_source(source: Source, rules: Rules, *, today: date) -> Book:
-    """Read, validate and classify one agent's source. Never raises for bad input."""
+def process_source(source: Source, rules: Rules, *, today: date, days: int | None = None) -> Book:
+    """Read, validate, classify and plan one agent's source. Never raises for bad input."""
     clock = time.perf_counter()
     try:
         raw = read_source(source)
@@ -70,13 +74,24 @@ def process_source(source: Source, rules: Rules, *, today: date) -> Book:
     t_validate = time.perf_counter()
     classify_book(book, rules, today=today)
     t_classify = time.perf_counter()
-    book.timings.update(read=t_read - clock, validate=t_validate - t_read, classify=t_classify - t_validate)
+    book.tasks = plan_book(book, rules, today=today, days=days)
+    book.quota = quota_series(book, rules, today=today)
+    book.kpis["calendar"] = task_counts(book.tasks, today)
+    book.kpis["quota"] = {
+        "days": len(book.quota),
+        "registered": sum(n for _, n, _ in book.quota),
+        "target": sum(t for _, _, t in book.quota),
+        "days_met": sum(1 for _, n, t in book.quota if n >= t),
+    }
+    t_plan = time.perf_counter()
+    book.timings.update(read=t_read - clock, validate=t_validate - t_read, classify=t_classify - t_validate,
+                        plan=t_plan - t_classify)
     return book
 
 
 def run_job(job: Job) -> Book:
     """Worker body: process one source, write its workbook to staging, return it slim."""
-    book = process_source(job.source, job.rules, today=job.today)
+    book = process_source(job.source, job.rules, today=job.today, days=job.days)
     if job.staging is not None and book.status != "failed":
         from .workbook import write_agent_workbook
 
@@ -86,13 +101,17 @@ def run_job(job: Job) -> Book:
             write_agent_workbook(book, job.rules, part, today=job.today)
             book.timings["workbook"] = time.perf_counter() - clock
             book.output = str(part)
+            ics = job.staging / f".part-{job.index:06d}.ics"
+            write_ics(book.tasks or [], book.agent, ics, today=job.today, remind_days=reminder_days(job.rules),
+                      stamp=datetime.combine(job.today, datetime.min.time()))
+            book.calendar_output = str(ics)
         except Exception as exc:  # one unwritable workbook must not stop the branch
             log.exception("could not write workbook for %s", job.source.display)
             book.issues.append(make_issue("file-unreadable", file=book.source,
                                           detail=f"无法生成工作簿（{type(exc).__name__}）"))
             book.status = "failed"
     if not job.keep_records:
-        book.closed, book.prospects, book.services = [], [], []
+        book.closed, book.prospects, book.services, book.tasks = [], [], [], None
     return book
 
 
@@ -153,11 +172,12 @@ def validate(
     today: date | None = None,
     on_book: OnBook | None = None,
     jobs: int = 1,
+    days: int | None = None,
 ) -> RunResult:
     """Check books without writing anything; the result carries every issue and record."""
     rules = rules or load_rules()
     today = today or date.today()
-    work = [Job(s, i, rules, today, None, keep_records=True) for i, s in enumerate(_sources(inputs))]
+    work = [Job(s, i, rules, today, None, keep_records=True, days=days) for i, s in enumerate(_sources(inputs))]
     books = []
     for book in _run_jobs(work, jobs):
         books.append(book)
@@ -176,6 +196,7 @@ def build(
     on_start: Callable[[int], None] | None = None,
     jobs: int = 1,
     scheduler: str | None = None,
+    days: int | None = None,
     keep_records: bool = False,
     use_cache: bool = True,
     site: bool = False,
@@ -205,7 +226,7 @@ def build(
     work: list[Job] = []
     for i, source in enumerate(sources):
         if cache is not None:
-            keys[i] = cache.key(source, rules, today, {})
+            keys[i] = cache.key(source, rules, today, {"days": days})
             hit = cache.get(source, keys[i])
             reusable = hit is not None and (
                 (hit.status == "failed" and hit.output is None) or (hit.output and (out / hit.output).is_file()))
@@ -214,7 +235,7 @@ def build(
                 if on_book:
                     on_book(hit)
                 continue
-        work.append(Job(source, i, rules, today, workbooks, keep_records))
+        work.append(Job(source, i, rules, today, workbooks, keep_records, days))
     for job, book in zip(work, _run_jobs(work, jobs, scheduler)):
         slots[job.index] = book
         if on_book:
@@ -264,14 +285,21 @@ def _place_workbooks(books: list[Book], sources: list[Source], workbooks: Path, 
             parked.append((book, park, name))
         else:
             parked.append((book, current, name))
+    calendars = workbooks.parent / "calendars"
+    calendars.mkdir(exist_ok=True)
     for book, current, name in parked:
         if current != workbooks / name:
             os.replace(current, workbooks / name)
         book.output = f"workbooks/{name}"
+        ics_name = name[: -len(".xlsx")] + ".ics"
+        if book.calendar_output and Path(book.calendar_output).is_absolute():
+            os.replace(book.calendar_output, calendars / ics_name)
+        book.calendar_output = f"calendars/{ics_name}" if (calendars / ics_name).exists() else None
     keep = {name.casefold() for _, _, name in moves}
-    for stale in workbooks.glob("*.xlsx"):
-        if stale.name.casefold() not in keep:
-            stale.unlink()  # an agent no longer in the input; workbooks/ is ours alone
+    for folder, suffix in ((workbooks, ".xlsx"), (calendars, ".ics")):
+        for stale in folder.glob(f"*{suffix}"):
+            if stale.name[: -len(suffix)].casefold() + ".xlsx" not in keep:
+                stale.unlink()  # an agent no longer in the input; these folders are ours alone
     if cache is not None:
         for i, (source, book) in enumerate(zip(sources, books)):
             if i in keys:
@@ -312,6 +340,7 @@ def report_dict(result: RunResult) -> dict[str, Any]:
             "rows": rows.to_dict(),
             "sheets": {name: count.to_dict() for name, count in book.rows.items()},
             "workbook": book.output,
+            "calendar": book.calendar_output,
             "kpis": book.kpis,
             "issues": [
                 {k: v for k, v in issue.to_dict().items() if k != "file"} for issue in book.issues

@@ -74,6 +74,7 @@ SHEET_ISSUES = "数据问题"
 SHEET_HELP = "说明"
 SHEET_CHANGES = "等级变化"
 SHEET_REFERRALS = "转介绍"
+SHEET_CALENDAR = "服务日历"
 CVE_HEADERS = ("CVE 评分", "CVE 排名")
 
 DERIVED_MARK = "（推定）"
@@ -477,6 +478,27 @@ class _Writer:
         else:
             self.cells.link(ws, row, col, f"'{hit[0]}'!A{hit[2] + 1}", text)
 
+    def calendar(self, ws: Worksheet) -> None:
+        """服务日历: every dated action in the window, overdue first, grouped by bucket."""
+        from .plan import CALENDAR_COLUMNS, calendar_row
+
+        tasks = self.book.tasks or []
+        widths = {"日期": 11, "星期": 6, "分组": 8, "类型": 10, "事项": 30, "建议动作": 30, "建议体验": 24,
+                  "电话": 14, "保单号": 18}
+        headers = (*CALENDAR_COLUMNS, "位置")
+        cols = [_Col(h, widths.get(h, 10), lambda r: None, "wrap" if widths.get(h, 10) >= 24 else None)
+                for h in headers]
+        _setup_table(ws, self.cells, cols, len(tasks), freeze_cols=2)
+        put = self.cells.put
+        for n, task in enumerate(tasks, start=1):
+            for i, value in enumerate(calendar_row(task, self.today)):
+                style = "date" if isinstance(value, date) else cols[i].style
+                put(ws, n, i, value, style, "bad" if task.overdue and i == 0 else None)
+            if task.sheet and task.row:
+                self._row_link(ws, n, len(CALENDAR_COLUMNS), task.sheet, task.row)
+        if not tasks:
+            put(ws, 2, 0, "未来这段时间没有需要安排的服务事项。", "muted")
+
     def grade_changes(self) -> None:
         ws = self.wb.add_worksheet(SHEET_CHANGES)
         changes = self.book.grade_changes or []
@@ -747,6 +769,11 @@ def write_agent_workbook(book: Book, rules: Rules, path: Path, *, today: date) -
         # The overview is created first so it is the first tab, but its charts only
         # reference its own cells, so record sheets can be filled afterwards.
         w.overview()
+        # The calendar is what an agent opens every day: its tab comes second, but it is
+        # filled after the client sheets so its rows can link to them.
+        calendar = wb.add_worksheet(SHEET_CALENDAR) if book.tasks is not None else None
+        if calendar is not None:
+            sheets.insert(1, SHEET_CALENDAR)
         w.records(CLOSED, book.closed, graded=True)
         w.records(PROSPECT, book.prospects, graded=True)
         if book.services:
@@ -758,6 +785,8 @@ def write_agent_workbook(book: Book, rules: Rules, path: Path, *, today: date) -
         if book.referrals is not None:
             w.referrals()
             sheets.append(SHEET_REFERRALS)
+        if calendar is not None:
+            w.calendar(calendar)
         w.issues()
         sheets += [SHEET_ISSUES, SHEET_HELP]
         w.help(sheets)

@@ -178,3 +178,24 @@ def test_rebuild_redoes_only_changed_books(tmp_path):
     third = build(books, out, today=TODAY)
     assert not (out / "workbooks" / "A1002_唐颖雪.xlsx").exists()
     assert len(third.books) == len(first.books) - 1
+
+
+def test_calendar_sheet_and_ics_for_every_agent(built):
+    import icalendar
+
+    result, out = built
+    today_somewhere = 0
+    for book in result.books:
+        wb = openpyxl.load_workbook(out / book.output)
+        assert wb.sheetnames[1] == "服务日历"
+        rows = _sheet_dicts(wb["服务日历"])
+        assert len(rows) == book.kpis["calendar"]["total"] == len(book.tasks)
+        buckets = [r["分组"] for r in rows]
+        order = ["逾期", "今天", "本周", "30天内", "以后"]
+        assert buckets == sorted(buckets, key=order.index)  # overdue first, then by date
+        today_somewhere += buckets.count("今天")
+        cal = icalendar.Calendar.from_ical((out / book.calendar_output).read_bytes())
+        events = [c for c in cal.walk("VEVENT")]
+        assert len(events) == len(rows)
+        assert len({str(e["UID"]) for e in events}) == len(events)
+    assert today_somewhere > 0
