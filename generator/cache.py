@@ -53,6 +53,7 @@ def book_to_json(book: Book) -> dict[str, Any]:
         "output": book.output,
         "calendar_output": book.calendar_output,
         "extras": book.extras,
+        "history_rows": book.history_rows,
     }
 
 
@@ -67,6 +68,7 @@ def book_from_json(data: dict[str, Any]) -> Book:
         output=data["output"],
         calendar_output=data.get("calendar_output"),
         extras=data.get("extras") or {},
+        history_rows=[tuple(r) for r in data["history_rows"]] if data.get("history_rows") is not None else None,
     )
 
 

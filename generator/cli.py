@@ -108,13 +108,19 @@ def cli() -> None:
 @click.option("--no-cache", is_flag=True, help="Redo every agent even if its book has not changed.")
 @click.option("--days", type=click.IntRange(1, 3660), default=None,
               help="Service calendar window in days from --today (default from the rules: 90).")
+@click.option("--history", "history_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="History store (SQLite) remembering each run; default: pasture.db in the site project or OUT.")
+@click.option("--no-history", is_flag=True, help="Do not read or record history (no 等级变化, no trends).")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Baseline date of the quadrant migration page (default: about a month back).")
 @click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="Run agents in a local process pool or on a Dask cluster.")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Dask scheduler address (e.g. tcp://HOST:8786) for --executor dask.")
 def build(inputs: tuple[Path, ...], out_dir: Path, rules_path: Path | None, today: datetime | None, as_json: bool,
           exit_zero: bool, jobs: int | None, site: bool, site_project: Path | None, mask_agents: bool,
-          no_cache: bool, days: int | None, executor: str, scheduler: str | None) -> None:
+          no_cache: bool, days: int | None, history_path: Path | None, no_history: bool, since: datetime | None,
+          executor: str, scheduler: str | None) -> None:
     """Validate and grade agent books; write one workbook per agent and report.json.
 
     \b
@@ -124,13 +130,16 @@ def build(inputs: tuple[Path, ...], out_dir: Path, rules_path: Path | None, toda
     rules = _load_rules(rules_path)
     if executor == "dask" and not scheduler:
         raise UsageProblem("--executor dask 需要 --scheduler tcp://主机:8786")
-    with _Progress(enabled=not as_json) as progress:
+    from .history import HistoryError
+
+    history: Path | bool = False if no_history else (history_path or True)
+    with _Progress(enabled=not as_json) as progress, _history_errors(HistoryError):
         result = pipeline.build(list(inputs), out_dir, rules=rules, today=_day(today),
                                 on_start=progress.start, on_book=progress.advance,
                                 jobs=jobs or pipeline.default_jobs(), site=site and _site_available(),
                                 site_project=site_project, rules_path=rules_path, mask_agents=mask_agents,
                                 use_cache=not no_cache, scheduler=scheduler if executor == "dask" else None,
-                                days=days)
+                                days=days, history=history, since=since.date() if since else None)
     if as_json:
         click.echo(json.dumps(pipeline.report_dict(result), ensure_ascii=False, indent=2, default=str))
     else:
@@ -348,6 +357,20 @@ def _print_summary(result: RunResult) -> None:
         f"共 {report['files']} 个文件：通过 {report['ok']}，有问题 {report['warnings']}，无法使用 {report['failed']}；"
         f"读取 {report['rows']['read']} 行，录入 {report['rows']['accepted']}，拒绝 {report['rows']['rejected']}。"
     )
+
+
+class _history_errors:
+    """A corrupt or locked history store is a usage problem with a clear message."""
+
+    def __init__(self, kind: type[Exception]) -> None:
+        self.kind = kind
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        if exc is not None and isinstance(exc, self.kind):
+            raise UsageProblem(f"{exc}（可以用 --no-history 跳过历史记录）") from exc
 
 
 def _site_available() -> bool:

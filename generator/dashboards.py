@@ -143,8 +143,14 @@ def _mix_charts(t: dict[str, Any]) -> str:
     )
 
 
-def dashboard_pages(report: dict[str, Any], rules: Rules, *, mask_agents: bool = False) -> dict[str, str]:
-    """All dashboard pages for one build, keyed by path under the site's docs folder."""
+def dashboard_pages(report: dict[str, Any], rules: Rules, *, mask_agents: bool = False,
+                    store: Any = None) -> dict[str, str]:
+    """All dashboard pages for one build, keyed by path under the site's docs folder.
+
+    With a history ``store`` (generator.history.Store) agent pages gain trend charts.
+    """
+    from .history_pages import agent_trend_block, referral_block
+
     files = report["files"]
     teams: dict[str, list[dict[str, Any]]] = {}
     for f in files:
@@ -198,6 +204,9 @@ def dashboard_pages(report: dict[str, Any], rules: Rules, *, mask_agents: bool =
             f"数据日期：{_h(report['today'])}",
             _kpi_cards(t, rules),
             _mix_charts(t) if f["status"] != "failed" else "此文件无法使用，没有统计数据。",
+            _calendar_block(f["kpis"]),
+            referral_block((f["kpis"] or {}).get("referrals")),
+            agent_trend_block(store, f["agent_id"], rules) if store is not None and f["status"] != "failed" else "",
             "## 数据问题",
             _issue_table(f["issues"]),
         ]) + "\n"
@@ -227,6 +236,22 @@ def dashboard_pages(report: dict[str, Any], rules: Rules, *, mask_agents: bool =
         ]),
     ]) + "\n"
     return pages
+
+
+def _calendar_block(kpis: dict[str, Any] | None) -> str:
+    """Counts of the agent's service calendar and prospect quota (never names)."""
+    cal = (kpis or {}).get("calendar")
+    if not cal:
+        return ""
+    quota = (kpis or {}).get("quota") or {}
+    buckets = cal["buckets"]
+    html = "".join(f'<div class="pasture-kpi"><span>{_h(k)}</span><strong>{v}</strong></div>' for k, v in buckets.items())
+    parts = ["## 服务日历", f'<div class="pasture-kpis">{html}</div>',
+             _bar("未来事项（按类型）", {k: v for k, v in cal["kinds"].items() if v})]
+    if quota:
+        parts.append(f"近 {quota['days']} 天登记准客户 {quota['registered']} 位（目标 {quota['target']} 位），"
+                     f"达到每日目标的天数：{quota['days_met']}。")
+    return "\n\n".join(parts)
 
 
 _RANKING_HEADERS = ["代理人", "成交客户", "准客户", "保单", "年交保费", "加保率", "转介绍率", "A 级客户", "错误"]

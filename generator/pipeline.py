@@ -28,6 +28,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from .cache import AgentCache
 from .classify import classify_book
+from .history import DEFAULT_DB_NAME, Store, enrich_book, open_store
 from .ics import write_ics
 from .plan import counts as task_counts
 from .plan import plan_book, quota_series, reminder_days
@@ -57,9 +58,11 @@ class Job:
     staging: Path | None  # folder for the workbook; None = validate only
     keep_records: bool = False
     days: int | None = None  # calendar window; None = the rules' default
+    history: Any = None  # path of the history store (pool) or Store.previous_all() (cluster)
 
 
-def process_source(source: Source, rules: Rules, *, today: date, days: int | None = None) -> Book:
+def process_source(source: Source, rules: Rules, *, today: date, days: int | None = None,
+                   history: Any = None) -> Book:
     """Read, validate, classify and plan one agent's source. Never raises for bad input."""
     clock = time.perf_counter()
     try:
@@ -73,6 +76,8 @@ def process_source(source: Source, rules: Rules, *, today: date, days: int | Non
     book = validate_book(raw, rules, today=today)
     t_validate = time.perf_counter()
     classify_book(book, rules, today=today)
+    # Memory: referral chains, CVE and, with a history store, changes since last time.
+    enrich_book(book, rules, today=today, store=history)
     t_classify = time.perf_counter()
     book.tasks = plan_book(book, rules, today=today, days=days)
     book.quota = quota_series(book, rules, today=today)
@@ -91,7 +96,7 @@ def process_source(source: Source, rules: Rules, *, today: date, days: int | Non
 
 def run_job(job: Job) -> Book:
     """Worker body: process one source, write its workbook to staging, return it slim."""
-    book = process_source(job.source, job.rules, today=job.today, days=job.days)
+    book = process_source(job.source, job.rules, today=job.today, days=job.days, history=job.history)
     if job.staging is not None and book.status != "failed":
         from .workbook import write_agent_workbook
 
@@ -112,6 +117,7 @@ def run_job(job: Job) -> Book:
             book.status = "failed"
     if not job.keep_records:
         book.closed, book.prospects, book.services, book.tasks = [], [], [], None
+        book.referrals, book.grade_changes = None, None  # they hold client names
     return book
 
 
@@ -197,6 +203,8 @@ def build(
     jobs: int = 1,
     scheduler: str | None = None,
     days: int | None = None,
+    history: PathLike | None | bool = True,
+    since: date | None = None,
     keep_records: bool = False,
     use_cache: bool = True,
     site: bool = False,
@@ -208,25 +216,72 @@ def build(
 
     ``keep_records=True`` keeps every book's client rows in the result (tests, small
     runs); by default only the summary of each book is kept, so memory stays flat.
+    ``history`` is the SQLite store that remembers each run (True: ``pasture.db`` in
+    the site project when one is given, else in ``out``; False/None: no memory).
     ``site=True`` also builds the standards site with dashboards into ``out/site``
     from ``site_project`` (default: this repository), rendering rule tables from
     ``rules_path`` (default: the packaged rules).
     """
     rules = rules or load_rules()
     today = today or date.today()
-    out = Path(out_dir)
+    out = Path(out_dir).resolve()  # workers and renames must not depend on the cwd
     workbooks = out / "workbooks"
     workbooks.mkdir(parents=True, exist_ok=True)
     sources = _sources(inputs)
     if on_start:
         on_start(len(sources))
+    store = _open_history(history, out, site_project)
+    worker_history: Any = None
+    snapshots: list[str] = []
+    if store is not None:
+        snapshots = [d.isoformat() for d in store.dates() if d < today]
+        # A cluster worker cannot open our file; hand it the previous tiers instead.
+        worker_history = store.previous_all(today) if scheduler else str(store.path)
+        store.begin(today, rules_version=rules.version)
+    try:
+        result = _build_books(sources, out, workbooks, rules, today, on_book, jobs, scheduler, days, keep_records,
+                              use_cache, store, worker_history, snapshots)
+        if store is not None:
+            store.commit()
+    except BaseException:
+        if store is not None:
+            store.rollback()
+            store.close()
+        raise
+    report = report_dict(result)
+    write_json(out / "report.json", report)
+    if site:
+        build_dashboard_site(report, rules, out / "site", project=site_project, rules_path=rules_path,
+                             mask_agents=mask_agents, store=store, since=since)
+    if store is not None:
+        store.close()
+    return result
+
+
+def _flatten(pages: dict[str, str]) -> dict[str, str]:
+    """Pages written for ``dashboards/_generated/`` go straight under ``dashboards/``, where
+    the site's nav hook lists them (sub-folders stay out of the nav, linked from there)."""
+    return {k.replace("dashboards/_generated/", "dashboards/", 1): v for k, v in pages.items()}
+
+
+def _open_history(history: PathLike | None | bool, out: Path, site_project: PathLike | None) -> Store | None:
+    if history is None or history is False:
+        return None
+    if history is True:
+        history = Path(site_project or out) / DEFAULT_DB_NAME
+    return open_store(Path(history))
+
+
+def _build_books(sources: list[Source], out: Path, workbooks: Path, rules: Rules, today: date,
+                 on_book: OnBook | None, jobs: int, scheduler: str | None, days: int | None, keep_records: bool,
+                 use_cache: bool, store: Store | None, worker_history: Any, snapshots: list[str]) -> RunResult:
     cache = AgentCache(out) if use_cache and not keep_records else None
     keys: dict[int, str] = {}
     slots: list[Book | None] = [None] * len(sources)
     work: list[Job] = []
     for i, source in enumerate(sources):
         if cache is not None:
-            keys[i] = cache.key(source, rules, today, {"days": days})
+            keys[i] = cache.key(source, rules, today, {"days": days, "history": snapshots})
             hit = cache.get(source, keys[i])
             reusable = hit is not None and (
                 (hit.status == "failed" and hit.output is None) or (hit.output and (out / hit.output).is_file()))
@@ -235,29 +290,31 @@ def build(
                 if on_book:
                     on_book(hit)
                 continue
-        work.append(Job(source, i, rules, today, workbooks, keep_records, days))
+        work.append(Job(source, i, rules, today, workbooks, keep_records, days, worker_history))
     for job, book in zip(work, _run_jobs(work, jobs, scheduler)):
         slots[job.index] = book
         if on_book:
             on_book(book)
     books = [b for b in slots if b is not None]
     _place_workbooks(books, sources, workbooks, cache, keys)
-    result = RunResult(books=books, today=today, out_dir=out)
-    report = report_dict(result)
-    write_json(out / "report.json", report)
-    if site:
-        build_dashboard_site(report, rules, out / "site", project=site_project, rules_path=rules_path,
-                             mask_agents=mask_agents)
-    return result
+    if store is not None:
+        for book in books:
+            store.add_book(book)
+    return RunResult(books=books, today=today, out_dir=out)
 
 
 def build_dashboard_site(report: dict[str, Any], rules: Rules, site_dir: Path, *, project: PathLike | None = None,
-                         rules_path: PathLike | None = None, mask_agents: bool = False) -> Path:
+                         rules_path: PathLike | None = None, mask_agents: bool = False,
+                         store: Store | None = None, since: date | None = None) -> Path:
     """The standards site plus dashboards made from ``report`` (aggregates only)."""
     from .dashboards import dashboard_pages
     from .site import PROJECT_ROOT, build_site
 
-    pages = dashboard_pages(report, rules, mask_agents=mask_agents)
+    pages = dashboard_pages(report, rules, mask_agents=mask_agents, store=store)
+    if store is not None:
+        from .history_pages import history_pages
+
+        pages.update(_flatten(history_pages(store, rules, since=since, mask_agents=mask_agents)))
     return build_site(Path(project) if project else PROJECT_ROOT, site_dir,
                       rules_path=Path(rules_path) if rules_path else None, extra_pages=pages)
 

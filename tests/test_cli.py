@@ -124,3 +124,19 @@ def test_sample_command(tmp_path):
 def test_python_dash_m():
     proc = subprocess.run([sys.executable, "-m", "generator", "--help"], capture_output=True, text=True, check=False)
     assert proc.returncode == 0 and "build" in proc.stdout
+
+
+def test_build_with_relative_out_folder(books, tmp_path, monkeypatch):
+    """The README runs `--out out/`: a relative output folder must work."""
+    monkeypatch.chdir(tmp_path)
+    run("build", str(books), "--out", "out/", "--today", TODAY, "--no-site", "--exit-zero", code=0)
+    assert (tmp_path / "out" / "workbooks" / "A1001_张三.xlsx").is_file()
+    assert json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))["totals"]["files"] == 3
+
+
+def test_corrupt_history_store_is_clear_usage_error(books, tmp_path):
+    db = tmp_path / "bad.db"
+    db.write_bytes(b"this is not a database" * 100)
+    result = run("build", str(books), "--out", str(tmp_path / "o"), "--history", str(db), "--no-site", code=2)
+    assert "--no-history" in result.output
+    run("build", str(books), "--out", str(tmp_path / "o"), "--no-history", "--no-site", "--exit-zero", code=0)
