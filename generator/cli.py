@@ -181,19 +181,28 @@ def validate(inputs: tuple[Path, ...], rules_path: Path | None, today: datetime 
 @cli.command()
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the blank .xlsx.")
+@click.option("--kind", type=click.Choice(["agent", "survey", "complaints"]), default="agent", show_default=True,
+              help="agent book, branch satisfaction survey, or branch complaints log.")
+@click.option("--kano", is_flag=True, help="With --kind survey: add the Kano paired questions.")
 @rules_option
-def template(out_path: Path, rules_path: Path | None) -> None:
-    """Write the blank agent book with drop-downs and input hints.
+def template(out_path: Path, kind: str, kano: bool, rules_path: Path | None) -> None:
+    """Write a blank template with drop-downs and input hints.
 
     \b
     Example:
         pasture template --out 我的客户.xlsx
+        pasture template --kind survey --kano --out 满意度调查.xlsx
     """
-    from .template import write_template
+    from .template import write_complaints_template, write_survey_template, write_template
 
     rules = _load_rules(rules_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    write_template(out_path, rules)
+    if kind == "survey":
+        write_survey_template(out_path, rules, kano=kano)
+    elif kind == "complaints":
+        write_complaints_template(out_path, rules)
+    else:
+        write_template(out_path, rules)
     click.echo(f"已生成模板：{out_path}")
 
 
@@ -327,16 +336,19 @@ class _Progress:
 
 def _print_issues(result: RunResult) -> None:
     console = _console()
-    for book in result.books:
-        if not book.issues:
+    entries = [(b.source, b.status, [i.to_dict() for i in b.issues]) for b in result.books]
+    entries += [(f["path"], f["status"], f["issues"]) for f in result.branch_files]
+    for source, status, issues in entries:
+        if not issues:
             continue
-        console.print(f"\n[bold]{_esc(book.source)}[/]  {STATUS_TEXT[book.status]}")
-        for issue in book.issues:
-            where = issue.sheet or ""
-            if issue.row:
-                where += f"!{issue.column_letter or ''}{issue.row}"
-            console.print(f"  {SEVERITY_TEXT[issue.severity]} {_esc(where)} [dim]{issue.code}[/] {_esc(issue.message)}")
-            console.print(f"      [dim]修改：{_esc(issue.hint)}[/]")
+        console.print(f"\n[bold]{_esc(source)}[/]  {STATUS_TEXT[status]}")
+        for issue in issues:
+            where = issue["sheet"] or ""
+            if issue["row"]:
+                where += f"!{issue['column_letter'] or ''}{issue['row']}"
+            console.print(f"  {SEVERITY_TEXT[issue['severity']]} {_esc(where)} [dim]{issue['code']}[/] "
+                          f"{_esc(issue['message'])}")
+            console.print(f"      [dim]修改：{_esc(issue['hint'])}[/]")
 
 
 def _print_summary(result: RunResult) -> None:
@@ -350,6 +362,11 @@ def _print_summary(result: RunResult) -> None:
         errors = sum(1 for i in book.issues if i.severity == "error")
         table.add_row(_esc(book.source), _esc(book.agent.agent_id), _esc(book.agent.name), STATUS_TEXT[book.status],
                       str(rows.read), str(rows.accepted), str(rows.rejected), str(errors), str(len(book.issues) - errors))
+    for f in result.branch_files:
+        errors = sum(1 for i in f["issues"] if i["severity"] == "error")
+        kind = {"survey": "满意度调查", "complaints": "投诉记录"}.get(f["kind"], f["kind"])
+        table.add_row(_esc(f["path"]), "—", kind, STATUS_TEXT[f["status"]], str(f["rows"]["read"]),
+                      str(f["rows"]["accepted"]), str(f["rows"]["rejected"]), str(errors), str(len(f["issues"]) - errors))
     console = _console()
     console.print(table)
     report = pipeline.report_dict(result)["totals"]

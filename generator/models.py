@@ -144,11 +144,16 @@ class RunResult:
     books: list[Book]
     today: date
     out_dir: Path | None = None
+    # Branch-level files (survey, complaints): {"path", "kind", "status", "rows", "issues"}.
+    branch_files: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
         """0 when every row of every file was accepted, 1 when anything was rejected."""
         for b in self.books:
             if b.status == "failed" or b.totals.rejected:
+                return 1
+        for f in self.branch_files:
+            if f["status"] == "failed" or f["rows"]["rejected"]:
                 return 1
         return 0

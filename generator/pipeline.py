@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from .cache import AgentCache
+from .campaign import campaign_partial
 from .classify import classify_book
 from .history import DEFAULT_DB_NAME, Store, enrich_book, open_store
 from .ics import write_ics
@@ -78,6 +79,7 @@ def process_source(source: Source, rules: Rules, *, today: date, days: int | Non
     classify_book(book, rules, today=today)
     # Memory: referral chains, CVE and, with a history store, changes since last time.
     enrich_book(book, rules, today=today, store=history)
+    book.extras["campaign"] = campaign_partial(book, rules).to_dict()
     t_classify = time.perf_counter()
     book.tasks = plan_book(book, rules, today=today, days=days)
     book.quota = quota_series(book, rules, today=today)
@@ -129,11 +131,54 @@ def _failed(source: Source, code: str, detail: str) -> Book:
 
 
 def _sources(inputs: PathLike | Iterable[PathLike]) -> list[Source]:
+    return _split_sources(inputs)[0]
+
+
+def _split_sources(inputs: PathLike | Iterable[PathLike]) -> tuple[list[Source], list[tuple[str, Source]]]:
+    """Agent books, and branch files (survey, complaints) recognised by their sheets."""
+    from .survey import branch_file_kind
+
     paths = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
-    sources: list[Source] = []
+    books: list[Source] = []
+    branch: list[tuple[str, Source]] = []
     for path in paths:
-        sources.extend(discover(Path(path)))
-    return sources
+        for source in discover(Path(path)):
+            kind = branch_file_kind(source.path) if source.kind == "xlsx" else None
+            if kind is None:
+                books.append(source)
+            else:
+                branch.append((kind, source))
+    return books, branch
+
+
+@dataclass
+class BranchInputs:
+    """The branch-level files of a run, read and checked."""
+
+    survey: Any = None  # generator.survey.SurveyData
+    complaints: Any = None  # generator.complaints.ComplaintsData
+    entries: list[dict[str, Any]] | None = None
+
+
+def read_branch_files(files: list[tuple[str, Source]], books: list[Book], rules: Rules, today: date) -> BranchInputs:
+    """Read survey and complaints files; each is reported like an agent book."""
+    from .complaints import read_complaints
+    from .survey import read_survey
+
+    teams = {b.agent.agent_id: b.agent.team for b in books}
+    found = BranchInputs(entries=[])
+    for kind, source in files:
+        if kind == "survey":
+            data = read_survey(source.path, rules, display=source.display)
+            found.survey = found.survey or data
+        else:
+            data = read_complaints(source.path, rules, today, agents=teams, display=source.display)
+            found.complaints = found.complaints or data
+        found.entries.append({  # type: ignore[union-attr]
+            "path": source.display, "kind": kind, "status": data.status, "rows": data.rows.to_dict(),
+            "issues": [{k: v for k, v in i.to_dict().items() if k != "file"} for i in data.issues],
+        })
+    return found
 
 
 def _run_jobs(jobs: list[Job], workers: int, scheduler: str | None = None) -> Iterator[Book]:
@@ -183,13 +228,15 @@ def validate(
     """Check books without writing anything; the result carries every issue and record."""
     rules = rules or load_rules()
     today = today or date.today()
-    work = [Job(s, i, rules, today, None, keep_records=True, days=days) for i, s in enumerate(_sources(inputs))]
+    sources, branch_sources = _split_sources(inputs)
+    work = [Job(s, i, rules, today, None, keep_records=True, days=days) for i, s in enumerate(sources)]
     books = []
     for book in _run_jobs(work, jobs):
         books.append(book)
         if on_book:
             on_book(book)
-    return RunResult(books=books, today=today)
+    branch = read_branch_files(branch_sources, books, rules, today)
+    return RunResult(books=books, today=today, branch_files=branch.entries or [])
 
 
 def build(
@@ -227,7 +274,7 @@ def build(
     out = Path(out_dir).resolve()  # workers and renames must not depend on the cwd
     workbooks = out / "workbooks"
     workbooks.mkdir(parents=True, exist_ok=True)
-    sources = _sources(inputs)
+    sources, branch_sources = _split_sources(inputs)
     if on_start:
         on_start(len(sources))
     store = _open_history(history, out, site_project)
@@ -248,14 +295,35 @@ def build(
             store.rollback()
             store.close()
         raise
+    branch = read_branch_files(branch_sources, result.books, rules, today)
+    result.branch_files = branch.entries or []
     report = report_dict(result)
     write_json(out / "report.json", report)
+    campaigns = _campaigns(result.books, rules)
+    from .branch_workbook import write_branch_workbook
+
+    write_branch_workbook(out / "branch.xlsx", report=report, survey=branch.survey, complaints=branch.complaints,
+                          campaigns=campaigns, rules=rules, today=today)
     if site:
         build_dashboard_site(report, rules, out / "site", project=site_project, rules_path=rules_path,
-                             mask_agents=mask_agents, store=store, since=since)
+                             mask_agents=mask_agents, store=store, since=since, branch=branch,
+                             campaigns=campaigns)
     if store is not None:
         store.close()
     return result
+
+
+def _campaigns(books: list[Book], rules: Rules) -> list[Any]:
+    """Merge the per-agent campaign partials the workers left in ``book.extras``."""
+    from .campaign import CampaignPartial, merge
+
+    partials = []
+    for book in books:
+        data = book.extras.get("campaign")
+        if data is not None:
+            partials.append(CampaignPartial(data["agent_id"], data["agent_name"], data["team"], {
+                c: {m: (int(v[0]), float(v[1])) for m, v in months.items()} for c, months in data["cells"].items()}))
+    return merge(partials, rules)
 
 
 def _flatten(pages: dict[str, str]) -> dict[str, str]:
@@ -305,7 +373,8 @@ def _build_books(sources: list[Source], out: Path, workbooks: Path, rules: Rules
 
 def build_dashboard_site(report: dict[str, Any], rules: Rules, site_dir: Path, *, project: PathLike | None = None,
                          rules_path: PathLike | None = None, mask_agents: bool = False,
-                         store: Store | None = None, since: date | None = None) -> Path:
+                         store: Store | None = None, since: date | None = None,
+                         branch: BranchInputs | None = None, campaigns: list[Any] | None = None) -> Path:
     """The standards site plus dashboards made from ``report`` (aggregates only)."""
     from .dashboards import dashboard_pages
     from .site import PROJECT_ROOT, build_site
@@ -315,6 +384,19 @@ def build_dashboard_site(report: dict[str, Any], rules: Rules, site_dir: Path, *
         from .history_pages import history_pages
 
         pages.update(_flatten(history_pages(store, rules, since=since, mask_agents=mask_agents)))
+    if branch is not None:
+        from .branch_pages import branch_pages
+
+        pages.update(_flatten(branch_pages(report, branch.survey, branch.complaints, campaigns or [], rules,
+                                           mask_agents=mask_agents)))
+        if branch.complaints is not None and branch.complaints.status != "failed":
+            from .branch_workbook import teams_from_report
+            from .branch_pages import overdue_section
+            from .complaints import analyse_complaints
+
+            overdue = analyse_complaints(branch.complaints, rules, date.fromisoformat(report["today"]),
+                                         teams_from_report(report))
+            pages["dashboards/quality.md"] += "\n" + overdue_section(overdue) + "\n"
     return build_site(Path(project) if project else PROJECT_ROOT, site_dir,
                       rules_path=Path(rules_path) if rules_path else None, extra_pages=pages)
 
@@ -403,11 +485,18 @@ def report_dict(result: RunResult) -> dict[str, Any]:
                 {k: v for k, v in issue.to_dict().items() if k != "file"} for issue in book.issues
             ],
         })
+    for entry in result.branch_files:
+        totals.add(RowCount(**entry["rows"]))
+        status_count[entry["status"]] += 1
+        for issue in entry["issues"]:
+            by_code[issue["code"]] = by_code.get(issue["code"], 0) + 1
+            severity[issue["severity"]] += 1
     return {
         "today": result.today.isoformat(),
         "files": files,
+        "branch_files": result.branch_files,
         "totals": {
-            "files": len(result.books),
+            "files": len(result.books) + len(result.branch_files),
             **status_count,
             "rows": totals.to_dict(),
             "issues": severity,

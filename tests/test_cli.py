@@ -140,3 +140,15 @@ def test_corrupt_history_store_is_clear_usage_error(books, tmp_path):
     result = run("build", str(books), "--out", str(tmp_path / "o"), "--history", str(db), "--no-site", code=2)
     assert "--no-history" in result.output
     run("build", str(books), "--out", str(tmp_path / "o"), "--no-history", "--no-site", "--exit-zero", code=0)
+
+
+@pytest.mark.parametrize("kind,sheet", [("survey", "满意度调查"), ("complaints", "投诉记录")])
+def test_branch_templates_are_recognised_as_branch_files(tmp_path, kind, sheet):
+    from generator.survey import branch_file_kind
+
+    out = tmp_path / f"{kind}.xlsx"
+    run("template", "--kind", kind, "--out", str(out), code=0)
+    assert branch_file_kind(out) == kind
+    result = run("validate", str(tmp_path), "--json", code=0)
+    report = json.loads(result.output)
+    assert report["files"] == [] and [f["kind"] for f in report["branch_files"]] == [kind]

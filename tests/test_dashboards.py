@@ -56,14 +56,18 @@ def test_branch_numbers_equal_report(report, pages):
     total = aggregate(files)
     assert total["clients"] == sum(f["kpis"]["clients"] for f in files)
     assert total["policies"] == sum(f["kpis"]["policies"] for f in files)
-    assert total["rows"] == report["totals"]["rows"]
-    assert total["issues"] == report["totals"]["issues"]
+    # report totals also count the branch files (survey, complaints); agent books alone:
+    branch_rows = {k: sum(b["rows"][k] for b in report["branch_files"]) for k in ("read", "accepted", "rejected")}
+    assert {k: total["rows"][k] + branch_rows[k] for k in branch_rows} == report["totals"]["rows"]
+    branch_sev = {s: sum(1 for b in report["branch_files"] for i in b["issues"] if i["severity"] == s)
+                  for s in ("error", "warning")}
+    assert {s: total["issues"][s] + branch_sev[s] for s in branch_sev} == report["totals"]["issues"]
     page = unescape(pages["dashboards/index.md"])
     assert f"<strong>{total['clients']}</strong>" in page
     assert f"<strong>{total['policies']}</strong>" in page
     assert f"{total['premium']:,.0f}" in page
     assert f"{total['addon_rate'] * 100:.1f}%" in page
-    assert f"录入 {report['totals']['rows']['accepted']} 行" in page
+    assert f"录入 {total['rows']['accepted']} 行" in page  # agent books' rows
 
 
 def test_chart_data_equal_grade_counts(report, pages):
