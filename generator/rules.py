@@ -239,10 +239,10 @@ class Rules(_Strict):
     targets: Targets = Field(default_factory=Targets)
     cve: Cve = Field(default_factory=Cve)
     limits: Limits = Field(default_factory=Limits)
+    festivals: list[Festival] = Field(default_factory=list)
     survey: Survey = Field(default_factory=Survey)
     complaints: Complaints = Field(default_factory=Complaints)
     campaigns: list[Campaign] = Field(default_factory=list)
-    festivals: list[Festival] = Field(default_factory=list)
 
     @field_validator("vocabularies")
     @classmethod
