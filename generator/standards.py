@@ -294,6 +294,26 @@ def issue_reference(issue_types: Mapping[str, IssueType] = ISSUE_TYPES) -> str:
     return "\n\n".join(parts)
 
 
+def festival_table(rules: Rules) -> str:
+    """Greeting festivals from the rules: date rule, who gets the greeting, the action.
+
+    Placeholder for course pages: ``{{ pasture:festival_table }}``.
+    """
+    weekdays = "一二三四五六日"
+    rows = []
+    for f in rules.festivals:
+        if f.day is not None:
+            when = f"{f.calendar}{f.month}月{f.day}日"
+        else:
+            nth = "最后一" if f.nth == -1 else f"第{f.nth}"
+            when = f"{f.month}月{nth}个星期{weekdays[f.weekday or 0]}"
+        who = "、".join([*f.grades, *f.quadrants]) or "全部客户"
+        rows.append([cell(f.name), cell(when), cell(who), cell(f.action)])
+    if not rows:
+        return "规则文件中没有配置节日问候。"
+    return table(["节日", "日期", "问候对象", "建议动作"], rows)
+
+
 def cve_table(rules: Rules) -> str:
     """The client value evaluation (CVE) points rule, with a worked example.
 

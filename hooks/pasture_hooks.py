@@ -201,6 +201,8 @@ PLACEHOLDERS: dict[str, Callable[[Rules, list[str], Any], str]] = {
     "quadrant_table": _no_args(standards.quadrant_table),
     "experience_matrix": _no_args(standards.experience_matrix),
     "cadence_table": _no_args(standards.cadence_table),
+    "festival_table": _no_args(standards.festival_table),
+    "cve_table": _no_args(standards.cve_table),
     "input_contract": _no_args(lambda r: standards.input_contract(r)),
     "issue_reference": _no_args(lambda r: standards.issue_reference()),
     "rule": _rule_value,

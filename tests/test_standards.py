@@ -165,3 +165,14 @@ def test_closed_rules_table_golden():
         "| 2 | 好 | （任意） | （任意） | **B** | 加强售后服务；新产品加保；发展为增员和转介绍来源 |",
         "| 3 | （任意） | （任意） | （任意） | **C** | 争取增员和转介绍 |",
     ])
+
+
+def test_festival_and_cve_tables_follow_the_rules():
+    from generator.standards import cve_table, festival_table
+
+    rules = load_rules()
+    text = festival_table(rules)
+    for f in rules.festivals:
+        assert f.name in text
+    assert "5月第2个星期日" in text  # 母亲节 as a floating date rule
+    assert "积分" in cve_table(rules)
