@@ -29,7 +29,7 @@ from .parse import ValueProblem, clean_text, is_blank, parse_date
 from .read import UnreadableFile
 from .rules import Rules
 from .schema import Column, Sheet, column_letter, header_index, normalize_header
-from .survey import COMPLAINTS_SHEET, find_header_row, read_branch_sheet, totals_word
+from .survey import COMPLAINTS_SHEET, find_header_row, finish_status, read_branch_sheet, totals_word
 
 __all__ = [
     "COMPLAINTS", "STATUSES", "OPEN", "CLOSED", "NO_TEAM",
@@ -142,7 +142,7 @@ def read_complaints(
     for col in missing:
         issues.append(make_issue("missing-column", sheet=sheet, row=header_row, column=col.name))
     if missing or at is None:
-        _finish(data)
+        finish_status(data)
         return data
 
     categories = _category_lookup(rules)
@@ -207,7 +207,7 @@ def read_complaints(
         data.complaints.append(Complaint(
             row=row_no, date=values["date"], agent_id=values["agent_id"], category=values["category"],
             status=values["status"], closed=values.get("closed")))
-    _finish(data)
+    finish_status(data)
     return data
 
 
@@ -230,15 +230,6 @@ def _convert(col: Column, raw: Any, categories: dict[str, str], rules: Rules, to
         return canon
     # 工号: digits typed into a number cell come back as 1001.0; clean_text drops the .0.
     return text
-
-
-def _finish(data: ComplaintsData) -> None:
-    for issue in data.issues:
-        issue.file = data.source
-    if any(i.code == "missing-column" for i in data.issues):
-        data.status = "failed"
-    else:
-        data.status = "warnings" if data.issues else "ok"
 
 
 # ---------------------------------------------------------------------------- analysis

@@ -279,7 +279,7 @@ def read_survey(path: Path, rules: Rules, *, display: str | None = None) -> Surv
     if at is None:
         issues.append(make_issue("missing-column", sheet=SURVEY_SHEET, row=1,
                                  column=f"〈服务项目〉{SEPARATOR}重要度 / 〈服务项目〉{SEPARATOR}满意度"))
-        _finish(data)
+        finish_status(data)
         return data
     header_row = at + 1
     # attribute → part → cell index
@@ -319,7 +319,7 @@ def read_survey(path: Path, rules: Rules, *, display: str | None = None) -> Surv
     if not data.attributes and not data.kano_attributes:
         issues.append(make_issue("missing-column", sheet=SURVEY_SHEET, row=header_row,
                                  column=f"〈服务项目〉{SEPARATOR}重要度 / 〈服务项目〉{SEPARATOR}满意度"))
-        _finish(data)
+        finish_status(data)
         return data
 
     for r in range(at + 1, len(rows)):
@@ -380,11 +380,12 @@ def read_survey(path: Path, rules: Rules, *, display: str | None = None) -> Surv
         else:
             data.rows.accepted += 1
             data.responses.append(resp)
-    _finish(data)
+    finish_status(data)
     return data
 
 
-def _finish(data: SurveyData) -> None:
+def finish_status(data: Any) -> None:
+    """Stamp the file on every issue and set the status (survey and complaints alike)."""
     for issue in data.issues:
         issue.file = data.source
     if any(i.code == "missing-column" for i in data.issues):
