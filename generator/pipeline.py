@@ -313,6 +313,9 @@ def build(
     return result
 
 
+_SEARCH_EXCLUDED = "---\nsearch:\n  exclude: true\n---\n\n"
+
+
 def _campaigns(books: list[Book], rules: Rules) -> list[Any]:
     """Merge the per-agent campaign partials the workers left in ``book.extras``."""
     from .campaign import CampaignPartial, merge
@@ -397,6 +400,8 @@ def build_dashboard_site(report: dict[str, Any], rules: Rules, site_dir: Path, *
             overdue = analyse_complaints(branch.complaints, rules, date.fromisoformat(report["today"]),
                                          teams_from_report(report))
             pages["dashboards/quality.md"] += "\n" + overdue_section(overdue) + "\n"
+    # Search is for the course material; numbers pages would crowd its results.
+    pages = {path: _SEARCH_EXCLUDED + text for path, text in pages.items()}
     return build_site(Path(project) if project else PROJECT_ROOT, site_dir,
                       rules_path=Path(rules_path) if rules_path else None, extra_pages=pages)
 
