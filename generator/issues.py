@@ -134,11 +134,39 @@ _TYPES = [
     IssueType("referral-cycle", "warning", "row", "转介绍形成循环",
               "转介绍关系绕成了一个圈：{detail}。已在本行断开，本行客户按链首处理。",
               "检查这几行的“介绍人”：一位客户不可能由自己，或由自己介绍来的人介绍而来。"),
+    # -- hostile or oversized input, output names (read.py, integrity.py) ----------
+    IssueType("too-many-cells", "error", "file", "单元格过多",
+              "文件中的单元格{detail}，超出一个文件能处理的上限。",
+              "只提交正在经营的客户；历史数据另存一个文件，并删除大片空白但设置了格式的行和列。"),
+    IssueType("agent-name-sanitized", "warning", "sheet", "工号或姓名不能用作文件名",
+              "“{column}”的值“{value}”不能直接用作文件名（含有路径符号、控制字符或是系统保留名），"
+              "工作簿改名为“{detail}”。",
+              "工号和姓名只填文字和数字，不要含 / \\ : * ? \" < > | 等符号或控制字符。"),
+    IssueType("output-name-collision", "warning", "sheet", "与其他文件的代理人重名",
+              "本文件与“{detail}”的工号和姓名相同，工作簿改名为“{value}”，没有覆盖对方。",
+              "每位代理人只提交一个文件；核对“代理人”工作表中的工号和姓名。"),
+    # -- branch level: across agents' books (integrity.py); warnings, rows are kept --
+    IssueType("cross-agent-client", "warning", "row", "客户同时登记在其他代理人名下",
+              "客户“{value}”（同一电话、同一姓名）也登记在代理人 {detail} 的客户表中。",
+              "同一位客户只应由一位代理人经营；请与对方和主管确认归属后删除重复的一方。"),
+    IssueType("branch-shared-phone", "warning", "row", "一个电话登记在全营业部多位客户名下",
+              "电话 {value} 在全营业部登记在 {detail} 位不同客户名下。",
+              "向客户确认本人电话；不要用自己、同事或其他客户的电话代填。"),
+    IssueType("phone-is-other-agent", "warning", "row", "客户电话是其他代理人的电话",
+              "“{column}”填的是代理人 {detail} 的手机号 {value}。",
+              "客户资料属于公司，请填写客户本人的电话。"),
+    IssueType("agent-phones-suspect", "warning", "sheet", "客户电话大多不是客户本人的",
+              "有电话的客户记录中 {value} 填的是{detail}。",
+              "逐一向客户确认本人电话并改正；客户资料属于公司，不能用代理人的电话代替。"),
 ]
 
 ISSUE_TYPES: dict[str, IssueType] = {t.code: t for t in _TYPES}
 # Codes produced after classification by generator/referrals.py (tests/test_referrals.py).
 REFERRAL_CODES = frozenset({"unknown-referrer", "ambiguous-referrer", "referral-cycle"})
+# Codes generator/integrity.py adds once every book of the branch has been seen
+# (tests/test_integrity.py); they are always warnings.
+CROSS_AGENT_CODES = frozenset({"cross-agent-client", "branch-shared-phone", "phone-is-other-agent",
+                               "agent-phones-suspect"})
 
 
 @dataclass

@@ -17,7 +17,7 @@ import math
 import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
 from .models import MonthDay
@@ -324,7 +324,10 @@ def _number_from_text(value: str) -> Decimal:
     if not _DECIMAL.fullmatch(text):
         raise ValueProblem("invalid-number", "不是数字")
     try:
-        return Decimal(text) * scale
+        # The default context keeps 28 digits; text is at most 64 characters, so a
+        # wider context keeps every digit typed (round trips stay exact).
+        with localcontext(prec=2 * _MAX_TEXT):
+            return Decimal(text) * scale
     except InvalidOperation:  # pragma: no cover - the regex admits only decimals
         raise ValueProblem("invalid-number", "不是数字") from None
 
