@@ -225,6 +225,7 @@ def dashboard_pages(report: dict[str, Any], rules: Rules, *, mask_agents: bool =
         "## 各类问题数量",
         _issue_table([i for f in files for i in f["issues"]]),
         _bar("问题数量（按代码）", _count_codes(i for f in files for i in f["issues"])),
+        _integrity_block(report.get("integrity")),
         "## 问题最多的代理人",
         _table(["代理人", "状态", "读取", "拒绝", "错误", "警告"], [
             [f'<a href="agents/{agent_slug[id(f)]}.html">{_h(_agent_label(f, mask_agents))}</a>',
@@ -252,6 +253,20 @@ def _calendar_block(kpis: dict[str, Any] | None) -> str:
         parts.append(f"近 {quota['days']} 天登记准客户 {quota['registered']} 位（目标 {quota['target']} 位），"
                      f"达到每日目标的天数：{quota['days_met']}。")
     return "\n\n".join(parts)
+
+
+def _integrity_block(summary: dict[str, Any] | None) -> str:
+    """Cross-agent data-integrity counts (clients held twice, agents' phones on clients)."""
+    if not summary:
+        return ""
+    rows = [[f"<code>{_h(code)}</code>", _h(ISSUE_TYPES[code].title if code in ISSUE_TYPES else code),
+             str(n), str((summary.get("agents") or {}).get(code, 0))]
+            for code, n in sorted((summary.get("rows") or {}).items())]
+    head = (f"## 跨代理人的数据完整性\n\n共检查 {summary.get('agents_checked', 0)} 位代理人；"
+            f"客户电话大多不是客户本人的代理人：{len(summary.get('suspect_agents') or [])} 位。")
+    if not rows:
+        return head + "没有发现跨代理人的问题。"
+    return head + "\n\n" + _table(["代码", "问题", "涉及行数", "涉及代理人"], rows, numeric_from=2)
 
 
 _RANKING_HEADERS = ["代理人", "成交客户", "准客户", "保单", "年交保费", "加保率", "转介绍率", "A 级客户", "错误"]

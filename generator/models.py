@@ -146,6 +146,8 @@ class RunResult:
     out_dir: Path | None = None
     # Branch-level files (survey, complaints): {"path", "kind", "status", "rows", "issues"}.
     branch_files: list[dict[str, Any]] = field(default_factory=list)
+    # Cross-agent data-integrity counts (generator.integrity.branch_summary), build only.
+    integrity: dict[str, Any] | None = None
 
     @property
     def exit_code(self) -> int:

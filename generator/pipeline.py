@@ -21,7 +21,7 @@ import os
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -29,6 +29,7 @@ from typing import Any, Callable, Iterable, Iterator
 from .cache import AgentCache
 from .campaign import campaign_partial
 from .classify import classify_book
+from .integrity import PhoneIndex, PhoneUse, apply_findings, branch_summary, phone_uses, workbook_name
 from .history import DEFAULT_DB_NAME, Store, enrich_book, open_store
 from .ics import write_ics
 from .plan import counts as task_counts
@@ -37,7 +38,6 @@ from .issues import RowCount, make_issue
 from .models import AgentInfo, Book, RunResult
 from .read import Source, UnreadableFile, discover, read_source
 from .rules import Rules, load_rules
-from .safety import safe_filename
 from .validate import validate_book
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,7 @@ class Job:
     keep_records: bool = False
     days: int | None = None  # calendar window; None = the rules' default
     history: Any = None  # path of the history store (pool) or Store.previous_all() (cluster)
+    findings: tuple[Any, ...] = ()  # cross-agent findings for this book (second pass only)
 
 
 def process_source(source: Source, rules: Rules, *, today: date, days: int | None = None,
@@ -99,6 +100,11 @@ def process_source(source: Source, rules: Rules, *, today: date, days: int | Non
 def run_job(job: Job) -> Book:
     """Worker body: process one source, write its workbook to staging, return it slim."""
     book = process_source(job.source, job.rules, today=job.today, days=job.days, history=job.history)
+    if job.findings:
+        apply_findings(book, job.findings)
+    if book.status != "failed":
+        # Kept through slimming (and in the cache) for the branch-level phone checks.
+        book.extras["phones"] = [list(astuple(u)) for u in phone_uses(book)]
     if job.staging is not None and book.status != "failed":
         from .workbook import write_agent_workbook
 
@@ -366,12 +372,28 @@ def _build_books(sources: list[Source], out: Path, workbooks: Path, rules: Rules
         slots[job.index] = book
         if on_book:
             on_book(book)
+    # Branch-level checks need every book's phones; only the books they flag are redone,
+    # so their workbooks carry the warnings too.
+    index = PhoneIndex()
+    for book in slots:
+        if book is not None and book.status != "failed":
+            index.add(book.source, book.agent, [PhoneUse(*u) for u in book.extras.get("phones", [])])
+    findings = index.findings()
+    flagged: dict[str, list[Any]] = {}
+    for finding in findings:
+        flagged.setdefault(finding.source, []).append(finding)
+    redo = [Job(source, i, rules, today, workbooks, keep_records, days, worker_history, tuple(flagged[source.display]))
+            for i, source in enumerate(sources) if source.display in flagged]
+    for job, book in zip(redo, _run_jobs(redo, jobs, scheduler)):
+        slots[job.index] = book  # its workbook overwrote the first pass's staging file
+        keys.pop(job.index, None)  # never cache a book whose warnings depend on other books
     books = [b for b in slots if b is not None]
     _place_workbooks(books, sources, workbooks, cache, keys)
+    integrity = branch_summary(findings, agents=len(books))
     if store is not None:
         for book in books:
             store.add_book(book)
-    return RunResult(books=books, today=today, out_dir=out)
+    return RunResult(books=books, today=today, out_dir=out, integrity=integrity)
 
 
 def build_dashboard_site(report: dict[str, Any], rules: Rules, site_dir: Path, *, project: PathLike | None = None,
@@ -413,11 +435,15 @@ def _place_workbooks(books: list[Book], sources: list[Source], workbooks: Path, 
     Names are decided here, not in the workers, so a clash never depends on timing.
     Each move is an atomic rename: an old workbook is replaced whole or not at all.
     """
-    used: set[str] = set()
+    used: dict[str, str] = {}
     moves: list[tuple[Book, Path, str]] = []
     for book in books:
         if book.output:
-            name = _unique_name(book.agent, used)
+            name, warnings = workbook_name(book.agent, used, source=book.source)
+            if warnings:
+                # Said in the report (and on the dashboards); the workbook was already written.
+                book.issues.extend(warnings)
+                book.status = "warnings" if book.status == "ok" else book.status
             current = Path(book.output) if Path(book.output).is_absolute() else workbooks.parent / book.output
             moves.append((book, current, name))
     # A cached workbook may have to move onto a name another one still holds: park first.
@@ -448,16 +474,6 @@ def _place_workbooks(books: list[Book], sources: list[Source], workbooks: Path, 
         for i, (source, book) in enumerate(zip(sources, books)):
             if i in keys:
                 cache.put(source, keys[i], book)
-
-
-def _unique_name(agent: AgentInfo, used: set[str]) -> str:
-    """`<工号>_<姓名>.xlsx`, made safe; a clash gets a numbered suffix, never an overwrite."""
-    base = safe_filename(f"{agent.agent_id}_{agent.name}".rstrip("_"), "agent")
-    name, n = f"{base}.xlsx", 2
-    while name.casefold() in used:
-        name, n = f"{base}_{n}.xlsx", n + 1
-    used.add(name.casefold())
-    return name
 
 
 def report_dict(result: RunResult) -> dict[str, Any]:
@@ -507,6 +523,7 @@ def report_dict(result: RunResult) -> dict[str, Any]:
             "issues": severity,
             "by_code": dict(sorted(by_code.items())),
         },
+        "integrity": result.integrity,
         "exit_code": result.exit_code,
     }
 

@@ -1,6 +1,8 @@
 """Cross-agent integrity (generator/integrity.py): one client held by two agents, one
 phone on many clients, agents whose clients carry agents' phones; and output names."""
 
+import json
+from datetime import date
 import pickle
 from pathlib import Path
 
@@ -204,12 +206,24 @@ def test_empty_agent_gets_fallback_name_without_a_sanitize_warning():
     assert workbook_name(AgentInfo("", ""), {}, source="x.xlsx") == ("agent.xlsx", [])
 
 
-def test_pipeline_unique_name_agrees_with_workbook_name():
-    """pipeline._unique_name (today) and workbook_name give the same files for the same agents."""
-    from generator.pipeline import _unique_name
+def test_build_warns_both_agents_and_their_workbooks(tmp_path):
+    """Wired into build(): the same client in two books is a warning in both, workbooks included."""
+    import openpyxl
 
-    agents = [AgentInfo("A1", "张三"), AgentInfo("A1", "张三"), AgentInfo("../x", "y\\z"), AgentInfo("CON", "")]
-    used_old: set[str] = set()
-    used_new: dict[str, str] = {}
-    for i, a in enumerate(agents):
-        assert _unique_name(a, used_old) == workbook_name(a, used_new, source=str(i))[0] or a.agent_id == "CON"
+    from books import closed, write_book
+    from generator import build
+
+    books = tmp_path / "books"
+    books.mkdir()
+    write_book(books / "a.xlsx", [closed()], agent={"工号": "A1", "姓名": "甲"})
+    write_book(books / "b.xlsx", [closed(保单号="P9")], agent={"工号": "A2", "姓名": "乙"})
+    write_book(books / "c.xlsx", [closed(投保人姓名="别人", 投保人电话="13900001111", 保单号="P7")],
+               agent={"工号": "A3", "姓名": "丙"})
+    result = build(books, tmp_path / "out", today=date(2026, 11, 23))
+    codes = {b.agent.agent_id: [i.code for i in b.issues] for b in result.books}
+    assert codes == {"A1": ["cross-agent-client"], "A2": ["cross-agent-client"], "A3": []}
+    for book in result.books[:2]:
+        ws = openpyxl.load_workbook(tmp_path / "out" / book.output)["数据问题"]
+        assert "cross-agent-client" in [c.value for c in ws["E"]]
+    report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    assert report["integrity"]["rows"] == {"cross-agent-client": 2}
