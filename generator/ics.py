@@ -135,7 +135,7 @@ def write_ics(
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    data = build_calendar(tasks, agent, today=today, stamp=stamp, alarm_hour=alarm_hour, remind_days=remind_days).to_ical()
+    data = render_ics(tasks, agent, today=today, stamp=stamp, alarm_hour=alarm_hour, remind_days=remind_days)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -148,4 +148,97 @@ def write_ics(
     return target
 
 
-__all__ = ["build_calendar", "description", "summary", "task_uid", "write_ics"]
+# -- fast rendering -----------------------------------------------------------------
+# Measured: icalendar's object model and serializer cost ~0.4 ms per event (2.3 s for
+# an 800-policy agent's 5,500 events), more than reading and writing the whole workbook.
+# render_ics writes the same fixed subset of RFC 5545 directly (~20x faster);
+# tests/test_ics.py parses its output with icalendar and checks it equals
+# build_calendar() property by property, so the library stays the reference.
+
+
+def _text(value: str) -> str:
+    """RFC 5545 TEXT escaping."""
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n").replace(
+        "\n", "\\n")
+
+
+def _fold(line: str) -> str:
+    """Fold a content line at 75 octets without splitting a UTF-8 character."""
+    raw = line.encode("utf-8")
+    if len(raw) <= 75:
+        return line + "\r\n"
+    parts, start, limit = [], 0, 75
+    while len(raw) - start > limit:
+        cut = start + limit
+        while raw[cut] & 0xC0 == 0x80:  # inside a multi-byte character: back up to its start
+            cut -= 1
+        parts.append(raw[start:cut])
+        start, limit = cut, 74  # continuation lines begin with a space
+    parts.append(raw[start:])
+    return b"\r\n ".join(parts).decode("utf-8") + "\r\n"
+
+
+def _duration(td: timedelta) -> str:
+    sign = "-" if td < timedelta(0) else ""
+    td = abs(td)
+    out = f"{sign}P"
+    if td.days:
+        out += f"{td.days}D"
+    hours, rest = divmod(td.seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours or minutes or seconds:
+        out += "T" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + (
+            f"{seconds}S" if seconds else "")
+    elif not td.days:
+        out += "T0S"
+    return out
+
+
+def _stamp(value: datetime) -> str:
+    """DTSTAMP is UTC by definition (RFC 5545 3.8.7.2); a naive value is taken as UTC."""
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc)
+    return value.strftime("%Y%m%dT%H%M%SZ")
+
+
+def render_ics(
+    tasks: Iterable[Task],
+    agent: AgentInfo,
+    *,
+    today: date | None = None,
+    stamp: datetime | None = None,
+    alarm_hour: int | None = 9,
+    remind_days: Mapping[str, int] | None = None,
+) -> bytes:
+    """The same calendar as :func:`build_calendar`, serialised directly (see above)."""
+    stamp_text = _stamp(stamp or datetime.now(timezone.utc))
+    remind_days = remind_days or {}
+    lines = [
+        "BEGIN:VCALENDAR", f"PRODID:{_text(PRODID)}", "VERSION:2.0", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{_text(f'客户牧场 {agent.agent_id} {agent.name}'.strip())}",
+    ]
+    seen: set[str] = set()
+    for task in tasks:
+        uid = task_uid(agent.agent_id, task)
+        if uid in seen:
+            continue
+        seen.add(uid)
+        day = today if task.overdue and today is not None else task.date
+        title = _text(summary(task))
+        lines += [
+            "BEGIN:VEVENT", f"SUMMARY:{title}", f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
+            f"DTEND;VALUE=DATE:{day + timedelta(days=1):%Y%m%d}", f"DTSTAMP:{stamp_text}", f"UID:{uid}",
+            f"CATEGORIES:{_text(task.label)}", f"DESCRIPTION:{_text(description(task))}", "TRANSP:TRANSPARENT",
+        ]
+        if task.overdue:
+            lines.append("PRIORITY:1")
+        elif alarm_hour is not None:
+            trigger = timedelta(days=-remind_days.get(task.kind, 0), hours=alarm_hour)
+            lines += ["BEGIN:VALARM", "ACTION:DISPLAY", f"DESCRIPTION:{title}", f"TRIGGER:{_duration(trigger)}",
+                      "END:VALARM"]
+        lines.append("END:VEVENT")
+    lines.append("END:VCALENDAR")
+    return "".join(_fold(line) for line in lines).encode("utf-8")
+
+
+__all__ = ["build_calendar", "description", "render_ics", "summary", "task_uid", "write_ics"]

@@ -106,3 +106,53 @@ def test_empty_calendar(tmp_path):
     path = write_ics([], AGENT, tmp_path / "e.ics", stamp=STAMP)
     assert events(path) == []
     assert "王芳" in str(parse(path)["X-WR-CALNAME"])
+
+
+def test_fast_renderer_equals_the_library_calendar():
+    """render_ics (what write_ics uses) parses, with icalendar, into the same events as
+    build_calendar made with the library — long Chinese lines, commas and newlines included."""
+    from datetime import date as _date, datetime as _datetime
+    from pathlib import Path as _Path
+
+    from icalendar import Calendar as _Calendar
+
+    from generator.ics import build_calendar, render_ics
+    from generator.pipeline import process_source
+    from generator.plan import reminder_days
+    from generator.read import discover
+    from generator.rules import load_rules
+
+    rules, today = load_rules(), _date(2026, 11, 23)
+    root = _Path(__file__).resolve().parent.parent / "sample_data"
+    book = process_source(discover(root)[2], rules, today=today)
+    assert len(book.tasks) > 100
+    kwargs = dict(today=today, stamp=_datetime(2026, 11, 23), remind_days=reminder_days(rules))
+    ours = _Calendar.from_ical(render_ics(book.tasks, book.agent, **kwargs))
+    ref = _Calendar.from_ical(build_calendar(book.tasks, book.agent, **kwargs).to_ical())
+
+    def flat(cal):
+        out = []
+        for ev in cal.walk("VEVENT"):
+            props = {k: ev.decoded(k) for k in ev if k not in ("CATEGORIES",)}
+            props["CATEGORIES"] = [str(c) for c in ev.get("CATEGORIES").cats]
+            alarms = [{k: a.decoded(k) for k in a} for a in ev.walk("VALARM")]
+            out.append((props, alarms))
+        return out
+
+    assert flat(ours) == flat(ref)
+    assert {k: str(v) for k, v in ours.items()} == {k: str(v) for k, v in ref.items()}
+
+
+from hypothesis import given as _given
+from hypothesis import strategies as _st
+
+
+@_given(_st.text(max_size=300))
+def test_fold_keeps_lines_short_and_unfolds_back(text):
+    from generator.ics import _fold
+
+    line = "DESCRIPTION:" + text.replace("\r", "").replace("\n", "")
+    folded = _fold(line)
+    physical = folded[:-2].split("\r\n")
+    assert all(len(p.encode("utf-8")) <= 75 for p in physical)
+    assert folded[:-2].replace("\r\n ", "") == line
