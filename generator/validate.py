@@ -115,10 +115,16 @@ def _validate_sheet(
     index = header_index(sheet)
     positions: dict[str, int] = {}  # column key -> cell index
     extras: dict[int, str] = {}  # cell index -> unknown header text
-    for i, cell in enumerate(raw.headers):
+    # Data under a blank header cell (a merged header, a column the agent never titled)
+    # must not vanish: such a column is kept under a made-up name and warned about.
+    width = max([len(raw.headers), *(len(cells) for _, cells in raw.rows)], default=0)
+    headers = list(raw.headers) + [None] * (width - len(raw.headers))
+    for i, cell in enumerate(headers):
         text = clean_text(cell)
         if text is None:
-            continue
+            if not any(i < len(cells) and not is_blank(cells[i]) for _, cells in raw.rows):
+                continue
+            text = f"（无表头·{column_letter(i)}列）"
         col = index.get(normalize_header(text))
         where = dict(sheet=sheet.name, row=raw.header_row, column_letter=column_letter(i))
         if col is None:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+
+from generator.issues import CROSS_AGENT_CODES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -66,10 +68,16 @@ def test_every_file_gets_its_outcome(corpus):
         status, codes, rows = parse_outcome(outcome)
         f = files[path]
         found = {i["code"] for i in f["issues"]}
-        assert f["status"] == status, (path, found)
+        # Books of one corpus share clients by design; those branch-level warnings come on
+        # top of each file's own outcome (tests/test_integrity.py checks them).
+        own = [i for i in f["issues"] if i["code"] not in CROSS_AGENT_CODES]
+        if status == "ok" and len(own) < len(f["issues"]):
+            assert f["status"] == "warnings", path
+        else:
+            assert f["status"] == status, (path, found)
         assert codes <= found, (path, codes - found)
         if status == "ok":
-            assert not f["issues"], path
+            assert not own, path
         if rows is not None:
             assert f["rows"]["read"] == rows, path  # hidden, merged, inline, formula rows all read
     assert report["exit_code"] == result.exit_code == 1

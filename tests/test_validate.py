@@ -225,3 +225,13 @@ def test_accounting_always_balances(rows):
     rejected_rows = {i.row for i in book.issues if i.severity == "error" and i.sheet == "成交客户" and i.row != 1}
     header_errors = any(i.code == "missing-column" for i in book.issues)
     assert header_errors or len(rejected_rows) == count.rejected
+
+
+def test_data_under_a_blank_header_is_kept_and_warned():
+    headers = CLOSED_HEADERS + [None]
+    book = check(raw_book([closed_row() + ["写在没有表头的列里"]], headers=headers))
+    letter = book.issues[0].column_letter
+    assert flat(book) == [["成交客户", 1, f"（无表头·{letter}列）", "unknown-column"]]
+    assert book.closed[0].extra == {f"（无表头·{letter}列）": "写在没有表头的列里"}
+    # A blank header over an empty column is not worth a word.
+    assert check(raw_book([closed_row() + [None]], headers=headers)).issues == []

@@ -309,11 +309,11 @@ def make_corpus(dest: Path) -> dict[str, str]:
                     agent("../../H01", '=HYPERLINK("http://x","点我")', 团队=HTML, 营业部="@营业部"))
     out["H01_inject.xlsx"] = f"warnings:suspicious-text,unknown-column#{len(hostile)}"
     _book(dest / "H02_reserved.xlsx", [closed(1400)], kv=agent("CON", "NUL.txt"))
-    out["H02_reserved.xlsx"] = "ok#1"
+    out["H02_reserved.xlsx"] = "warnings:agent-name-sanitized#1"  # said on the 代理人 sheet
     _book(dest / "H03_control.xlsx", [closed(1500)], kv=agent("H03\\..\\..\\x", "a\x00b/c"))
-    out["H03_control.xlsx"] = "ok#1"
+    out["H03_control.xlsx"] = "warnings:agent-name-sanitized#1"
     _book(dest / "H04_same_agent.xlsx", [closed(1600)], kv=agent("C02", "公式"))  # C02's identity again
-    out["H04_same_agent.xlsx"] = "ok#1"
+    out["H04_same_agent.xlsx"] = "warnings:output-name-collision#1"
 
     # -- cross-agent integrity (findings come from generator.integrity) ---------------
     shared = [closed(1700 + i, 投保人姓名=f"共用{i}", 投保人电话="13700000888") for i in range(2)]
