@@ -290,7 +290,6 @@ def build(
         snapshots = [d.isoformat() for d in store.dates() if d < today]
         # A cluster worker cannot open our file; hand it the previous tiers instead.
         worker_history = store.previous_all(today) if scheduler else str(store.path)
-        store.begin(today, rules_version=rules.version)
     try:
         result = _build_books(sources, out, workbooks, rules, today, on_book, jobs, scheduler, days, keep_records,
                               use_cache, store, worker_history, snapshots)
@@ -391,6 +390,9 @@ def _build_books(sources: list[Source], out: Path, workbooks: Path, rules: Rules
     _place_workbooks(books, sources, workbooks, cache, keys)
     integrity = branch_summary(findings, agents=len(books))
     if store is not None:
+        # The write transaction starts only now: while workers read earlier snapshots
+        # nobody holds a lock on the file.
+        store.begin(today, rules_version=rules.version)
         for book in books:
             store.add_book(book)
     return RunResult(books=books, today=today, out_dir=out, integrity=integrity)

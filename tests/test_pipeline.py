@@ -199,3 +199,16 @@ def test_calendar_sheet_and_ics_for_every_agent(built):
         assert len(events) == len(rows)
         assert len({str(e["UID"]) for e in events}) == len(events)
     assert today_somewhere > 0
+
+
+def test_history_rerun_same_day_with_workers(tmp_path):
+    """Workers read earlier snapshots while the run is open; a same-day rerun (which
+    replaces that day's snapshot) must not lock them out."""
+    from generator.history import open_store
+
+    for _ in range(2):
+        result = build(SAMPLE, tmp_path / "out", today=TODAY, jobs=2, use_cache=False)
+        assert result.exit_code == 1 and len(result.books) == 12
+    store = open_store(tmp_path / "out" / "pasture.db")
+    assert store.dates() == [TODAY]
+    store.close()
