@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import tempfile
+from dataclasses import astuple, is_dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -52,7 +53,8 @@ def book_to_json(book: Book) -> dict[str, Any]:
         "kpis": book.kpis,
         "output": book.output,
         "calendar_output": book.calendar_output,
-        "extras": book.extras,
+        "extras": {k: ([list(astuple(u)) if is_dataclass(u) else list(u) for u in v] if k == "phones" else v)
+                   for k, v in book.extras.items()},
         "history_rows": book.history_rows,
     }
 

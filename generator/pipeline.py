@@ -376,7 +376,9 @@ def _build_books(sources: list[Source], out: Path, workbooks: Path, rules: Rules
     index = PhoneIndex()
     for book in slots:
         if book is not None and book.status != "failed":
-            index.add(book.source, book.agent, [PhoneUse(*u) for u in book.extras.get("phones", [])])
+            uses = [u if isinstance(u, PhoneUse) else PhoneUse(*u) for u in book.extras.get("phones", [])]
+            book.extras["phones"] = uses  # shared with the index, not held twice (memory grows with N)
+            index.add(book.source, book.agent, uses)
     findings = index.findings()
     flagged: dict[str, list[Any]] = {}
     for finding in findings:
