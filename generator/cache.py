@@ -20,7 +20,7 @@ from dataclasses import astuple, is_dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .issues import Issue, RowCount
 from .models import AgentInfo, Book
@@ -53,7 +53,7 @@ def book_to_json(book: Book) -> dict[str, Any]:
         "kpis": book.kpis,
         "output": book.output,
         "calendar_output": book.calendar_output,
-        "extras": {k: ([list(astuple(u)) if is_dataclass(u) else list(u) for u in v] if k == "phones" else v)
+        "extras": {k: ([list(astuple(cast(Any, u))) if is_dataclass(u) else list(u) for u in v] if k == "phones" else v)
                    for k, v in book.extras.items()},
         "history_rows": book.history_rows,
     }

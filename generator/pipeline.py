@@ -168,11 +168,12 @@ class BranchInputs:
 
 def read_branch_files(files: list[tuple[str, Source]], books: list[Book], rules: Rules, today: date) -> BranchInputs:
     """Read survey and complaints files; each is reported like an agent book."""
-    from .complaints import read_complaints
-    from .survey import read_survey
+    from .complaints import ComplaintsData, read_complaints
+    from .survey import SurveyData, read_survey
 
     teams = {b.agent.agent_id: b.agent.team for b in books}
     found = BranchInputs(entries=[])
+    data: SurveyData | ComplaintsData
     for kind, source in files:
         if kind == "survey":
             data = read_survey(source.path, rules, display=source.display)
@@ -367,6 +368,7 @@ def _build_books(sources: list[Source], out: Path, workbooks: Path, rules: Rules
                     on_book(hit)
                 continue
         work.append(Job(source, i, rules, today, workbooks, keep_records, days, worker_history))
+    book: Book | None
     for job, book in zip(work, _run_jobs(work, jobs, scheduler)):
         slots[job.index] = book
         if on_book:

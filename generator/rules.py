@@ -184,7 +184,7 @@ class SurveyGrid(_Strict):
 
 class Survey(_Strict):
     attributes: list[str] = Field(default_factory=lambda: list(DEFAULT_SURVEY_ATTRIBUTES), min_length=1)
-    grid: SurveyGrid = Field(default_factory=SurveyGrid)
+    grid: SurveyGrid = Field(default_factory=SurveyGrid)  # type: ignore[arg-type]
 
 
 class Complaints(_Strict):
@@ -216,7 +216,7 @@ class Campaign(_Strict):
     start: date
     end: date
     products: list[str] | Literal["all"] = "all"
-    points_per_10k: CampaignPoints = Field(default_factory=CampaignPoints)
+    points_per_10k: CampaignPoints = Field(default_factory=CampaignPoints)  # type: ignore[arg-type]
     monthly_target_points: float = Field(0, ge=0)  # per agent and month
 
     @model_validator(mode="after")
@@ -235,13 +235,13 @@ class Rules(_Strict):
     actions: dict[Book, dict[str, list[str]]]
     quadrants: Quadrants
     experiences: Experiences
-    cadence: Cadence = Field(default_factory=Cadence)
-    targets: Targets = Field(default_factory=Targets)
-    cve: Cve = Field(default_factory=Cve)
-    limits: Limits = Field(default_factory=Limits)
+    cadence: Cadence = Field(default_factory=Cadence)  # type: ignore[arg-type]
+    targets: Targets = Field(default_factory=Targets)  # type: ignore[arg-type]
+    cve: Cve = Field(default_factory=Cve)  # type: ignore[arg-type]
+    limits: Limits = Field(default_factory=Limits)  # type: ignore[arg-type]
     festivals: list[Festival] = Field(default_factory=list)
     survey: Survey = Field(default_factory=Survey)
-    complaints: Complaints = Field(default_factory=Complaints)
+    complaints: Complaints = Field(default_factory=Complaints)  # type: ignore[arg-type]
     campaigns: list[Campaign] = Field(default_factory=list)
 
     @field_validator("vocabularies")

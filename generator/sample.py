@@ -29,7 +29,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import xlsxwriter
 
@@ -327,6 +327,7 @@ class _Gen:
             if lunar and born.day > 29:
                 born = born.replace(day=29)
             cell = self.date_cell(born, 0.3)
+        cal: str | None
         if lunar:
             cal = "阴历" if self.rng.random() < 0.1 else "农历"
         else:
@@ -426,13 +427,13 @@ def _closed_rows(g: _Gen, clients: list[_Client]) -> list[tuple[date, list[Cell]
             premium: Cell = round(rng.uniform(lo, hi) / 100) * 100
             pay_years: Cell
             if mode == "趸交":
-                premium = int(premium) * 5
+                premium = int(cast(float, premium)) * 5
                 pay_years = 1 if rng.random() < 0.5 else None
             else:
                 pay_years = rng.choice(years)
             if isinstance(premium, int) and premium >= 10000 and rng.random() < 0.05:
                 premium = f"{round(premium / 1000) / 10:g}万"
-            mode_cell = PAY_MODE_SYNONYMS[mode] if rng.random() < 0.05 else mode
+            mode_cell: str | None = PAY_MODE_SYNONYMS[mode] if rng.random() < 0.05 else mode
             if rng.random() < 0.04:
                 mode_cell = None  # blank → default 年交
                 if mode != "年交":
@@ -514,7 +515,7 @@ def _service_rows(g: _Gen, n: int, clients: list[_Client], prospects: list[list[
     rng = g.rng
     items = list(SERVICE_CONTENT)
     p_id, p_name = PROSPECT.columns.index(PROSPECT.column("client_id")), PROSPECT.columns.index(PROSPECT.column("name"))
-    rows = []
+    rows: list[list[Cell]] = []
     for _ in range(n):
         if clients and (not prospects or rng.random() < 0.8):
             c = rng.choice(clients)
@@ -706,11 +707,11 @@ def plan_sample(
     assigned: dict[int, list[tuple[str, str]]] = {i: [] for i in messy_books}
     if messy_books:
         xlsx_books = [i for i in messy_books if i not in csv_set]
-        for n, kind in enumerate(kinds):
+        for n, problem in enumerate(kinds):
             target = messy_books[n % len(messy_books)]
-            if kind[0] == "unknown-client" and target in csv_set and xlsx_books:
+            if problem[0] == "unknown-client" and target in csv_set and xlsx_books:
                 target = xlsx_books[n % len(xlsx_books)]  # CSV books have no 服务记录
-            assigned[target].append(kind)
+            assigned[target].append(problem)
 
     books: list[SampleBook] = []
     for a in range(agents):
@@ -814,6 +815,7 @@ def _write_xlsx(book: SampleBook, out_dir: Path, today: date) -> Path:
     ws = wb.add_worksheet(AGENT_SHEET)
     ws.set_column(0, 0, 10)
     ws.set_column(1, 1, 16)
+    v: Cell
     for r, (k, v) in enumerate(book.agent.items()):
         ws.write_string(r, 0, k, bold)
         ws.write_string(r, 1, v)

@@ -181,7 +181,7 @@ TOTAL_WORDS = ("合计", "总计", "小计", "汇总", "total")
 # Full-width ASCII → half-width, ideographic space → space; '*' (required marks) and line
 # breaks vanish. One translate() call instead of a per-character loop: this runs on
 # every choice cell of every book.
-_FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_FOLD: dict[int, int | None] = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _FOLD.update({0x3000: 0x20, ord("*"): None, ord("\n"): None, 0xFF0A: None})
 
 

@@ -20,7 +20,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePath, PurePosixPath
 
 from .rules import DEFAULT_RULES_PATH
 
@@ -166,6 +166,7 @@ def build_site(
             cfg = load_config(config_file=str(config_file), site_dir=str(site_dir), strict=strict)
             staged = Path(tmp) / "docs"
             docs = Path(cfg.docs_dir)
+            rel: PurePath
             for src in sorted(docs.rglob("*")):
                 rel = src.relative_to(docs)
                 if src.is_file() and not is_generated(PurePosixPath(*rel.parts)):

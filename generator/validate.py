@@ -126,7 +126,7 @@ def _validate_sheet(
                 continue
             text = f"（无表头·{column_letter(i)}列）"
         col = index.get(normalize_header(text))
-        where = dict(sheet=sheet.name, row=raw.header_row, column_letter=column_letter(i))
+        where: dict[str, Any] = dict(sheet=sheet.name, row=raw.header_row, column_letter=column_letter(i))
         if col is None:
             extras[i] = text
             issues.append(make_issue("unknown-column", column=text, value=text, **where))
