@@ -19,7 +19,7 @@ import os
 import tempfile
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
 
 from icalendar import Alarm, Calendar, Event
 
@@ -63,6 +63,22 @@ def description(task: Task) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def _events(tasks: Iterable[Task], agent: AgentInfo, today: date | None) -> Iterator[tuple[Task, str, date]]:
+    """(task, UID, day shown) for each event, as both calendar writers emit them.
+
+    The same UID twice would make importers reject the file, so repeats are dropped. An
+    overdue task on its (possibly years-old) due date would never be seen on a phone: it
+    sits on the run date instead, and its UID keeps the due date.
+    """
+    seen: set[str] = set()
+    for task in tasks:
+        uid = task_uid(agent.agent_id, task)
+        if uid in seen:
+            continue
+        seen.add(uid)
+        yield task, uid, (today if task.overdue and today is not None else task.date)
+
+
 def build_calendar(
     tasks: Iterable[Task],
     agent: AgentInfo,
@@ -82,18 +98,10 @@ def build_calendar(
     cal.add("method", "PUBLISH")
     # Non-standard but honoured by Apple and Google: the name shown for the calendar.
     cal.add("x-wr-calname", f"客户牧场 {agent.agent_id} {agent.name}".strip())
-    seen: set[str] = set()
-    for task in tasks:
-        uid = task_uid(agent.agent_id, task)
-        if uid in seen:
-            continue  # the same event twice would make importers reject the file
-        seen.add(uid)
+    for task, uid, day in _events(tasks, agent, today):
         event = Event()
         event.add("uid", uid)
         event.add("dtstamp", stamp)
-        # An overdue task on its (possibly years-old) due date would never be seen on a
-        # phone: it sits on the run date instead, and the UID keeps the due date.
-        day = today if task.overdue and today is not None else task.date
         event.add("dtstart", day)
         event.add("dtend", day + timedelta(days=1))
         event.add("summary", summary(task))
@@ -217,13 +225,7 @@ def render_ics(
         "BEGIN:VCALENDAR", f"PRODID:{_text(PRODID)}", "VERSION:2.0", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
         f"X-WR-CALNAME:{_text(f'客户牧场 {agent.agent_id} {agent.name}'.strip())}",
     ]
-    seen: set[str] = set()
-    for task in tasks:
-        uid = task_uid(agent.agent_id, task)
-        if uid in seen:
-            continue
-        seen.add(uid)
-        day = today if task.overdue and today is not None else task.date
+    for task, uid, day in _events(tasks, agent, today):
         title = _text(summary(task))
         lines += [
             "BEGIN:VEVENT", f"SUMMARY:{title}", f"DTSTART;VALUE=DATE:{day:%Y%m%d}",

@@ -136,10 +136,6 @@ def _failed(source: Source, code: str, detail: str) -> Book:
                 status="failed", issues=[issue])
 
 
-def _sources(inputs: PathLike | Iterable[PathLike]) -> list[Source]:
-    return _split_sources(inputs)[0]
-
-
 def _split_sources(inputs: PathLike | Iterable[PathLike]) -> tuple[list[Source], list[tuple[str, Source]]]:
     """Agent books, and branch files (survey, complaints) recognised by their sheets."""
     from .survey import branch_file_kind
