@@ -27,7 +27,7 @@ from .models import AgentInfo, Book
 from .read import Source
 from .rules import Rules
 
-FORMAT = 1
+FORMAT = 2  # 2: phones and history rows moved to the branch index
 
 
 @lru_cache(maxsize=1)

@@ -172,6 +172,8 @@ def _text(value: str) -> str:
 
 def _fold(line: str) -> str:
     """Fold a content line at 75 octets without splitting a UTF-8 character."""
+    if len(line) <= 18:  # at most 4 octets per character: cannot exceed 75
+        return line + "\r\n"
     raw = line.encode("utf-8")
     if len(raw) <= 75:
         return line + "\r\n"
@@ -221,26 +223,34 @@ def render_ics(
     """The same calendar as :func:`build_calendar`, serialised directly (see above)."""
     stamp_text = _stamp(stamp or datetime.now(timezone.utc))
     remind_days = remind_days or {}
-    lines = [
-        "BEGIN:VCALENDAR", f"PRODID:{_text(PRODID)}", "VERSION:2.0", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{_text(f'客户牧场 {agent.agent_id} {agent.name}'.strip())}",
-    ]
+    # Lines whose text comes from data go through _fold; the fixed ones are short ASCII.
+    out = ["BEGIN:VCALENDAR\r\n", _fold(f"PRODID:{_text(PRODID)}"),
+           "VERSION:2.0\r\nCALSCALE:GREGORIAN\r\nMETHOD:PUBLISH\r\n",
+           _fold(f"X-WR-CALNAME:{_text(f'客户牧场 {agent.agent_id} {agent.name}'.strip())}")]
+    stamp_line = f"DTSTAMP:{stamp_text}\r\n"
+    triggers: dict[str, str] = {}  # the alarm offset depends on the task kind only
     for task, uid, day in _events(tasks, agent, today):
         title = _text(summary(task))
-        lines += [
-            "BEGIN:VEVENT", f"SUMMARY:{title}", f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
-            f"DTEND;VALUE=DATE:{day + timedelta(days=1):%Y%m%d}", f"DTSTAMP:{stamp_text}", f"UID:{uid}",
-            f"CATEGORIES:{_text(task.label)}", f"DESCRIPTION:{_text(description(task))}", "TRANSP:TRANSPARENT",
+        after = day + timedelta(days=1)
+        out += [
+            "BEGIN:VEVENT\r\n", _fold(f"SUMMARY:{title}"),
+            f"DTSTART;VALUE=DATE:{day.year:04d}{day.month:02d}{day.day:02d}\r\n",
+            f"DTEND;VALUE=DATE:{after.year:04d}{after.month:02d}{after.day:02d}\r\n", stamp_line,
+            _fold(f"UID:{uid}"), _fold(f"CATEGORIES:{_text(task.label)}"),
+            _fold(f"DESCRIPTION:{_text(description(task))}"), "TRANSP:TRANSPARENT\r\n",
         ]
         if task.overdue:
-            lines.append("PRIORITY:1")
+            out.append("PRIORITY:1\r\n")
         elif alarm_hour is not None:
-            trigger = timedelta(days=-remind_days.get(task.kind, 0), hours=alarm_hour)
-            lines += ["BEGIN:VALARM", "ACTION:DISPLAY", f"DESCRIPTION:{title}", f"TRIGGER:{_duration(trigger)}",
-                      "END:VALARM"]
-        lines.append("END:VEVENT")
-    lines.append("END:VCALENDAR")
-    return "".join(_fold(line) for line in lines).encode("utf-8")
+            trigger = triggers.get(task.kind)
+            if trigger is None:
+                trigger = triggers[task.kind] = _duration(
+                    timedelta(days=-remind_days.get(task.kind, 0), hours=alarm_hour))
+            out += ["BEGIN:VALARM\r\nACTION:DISPLAY\r\n", _fold(f"DESCRIPTION:{title}"),
+                    f"TRIGGER:{trigger}\r\nEND:VALARM\r\n"]
+        out.append("END:VEVENT\r\n")
+    out.append("END:VCALENDAR\r\n")
+    return "".join(out).encode("utf-8")
 
 
 __all__ = ["build_calendar", "description", "render_ics", "summary", "task_uid", "write_ics"]

@@ -37,6 +37,7 @@ __all__ = [
     "Finding",
     "PhoneIndex",
     "phone_uses",
+    "top_repeated_phone",
     "apply_findings",
     "branch_summary",
     "workbook_name",
@@ -100,6 +101,18 @@ def phone_uses(book: Book) -> list[PhoneUse]:
     return uses
 
 
+def top_repeated_phone(uses: Iterable[PhoneUse]) -> int:
+    """How many of one book's client rows carry its most repeated phone, counting only
+    phones on two or more differently named clients (one client on many policies is
+    not a pattern). Used when the agent has no phone on file to compare with."""
+    rows: dict[str, int] = defaultdict(int)
+    names: dict[str, set[str]] = defaultdict(set)
+    for use in uses:
+        rows[use.phone] += 1
+        names[use.phone].add(normalize_header(use.name))
+    return max((n for phone, n in rows.items() if len(names[phone]) > 1), default=0)
+
+
 @dataclass(frozen=True)
 class _Agent:
     source: str
@@ -124,11 +137,17 @@ class PhoneIndex:
         # phone → [(agent index, use, folded client name)], in arrival order
         self._by_phone: dict[str, list[tuple[int, PhoneUse, str]]] = defaultdict(list)
         self._rows: list[int] = []  # client rows with a phone, per agent
+        self._top: list[int] = []  # top_repeated_phone, per agent
 
     def add(self, source: str | Book, agent: AgentInfo | None = None,
-            uses: Iterable[PhoneUse] | None = None) -> None:
+            uses: Iterable[PhoneUse] | None = None, *, rows: int | None = None, top: int | None = None) -> None:
         """Record one book: ``add(book)`` while it has its records, or
-        ``add(book.source, book.agent, uses)`` with :func:`phone_uses` taken earlier."""
+        ``add(book.source, book.agent, uses)`` with :func:`phone_uses` taken earlier.
+
+        ``rows`` and ``top`` (the book's count of client rows with a phone and its
+        :func:`top_repeated_phone`) let a caller pass only some of the uses — those
+        whose phone can produce a finding — as :class:`~generator.branch_index.BranchIndex` does.
+        """
         if isinstance(source, Book):
             book = source
             source, agent = book.source, book.agent
@@ -138,11 +157,11 @@ class PhoneIndex:
         label = " ".join(p for p in (agent.agent_id, agent.name) if p)
         n = len(self._agents)
         self._agents.append(_Agent(source, label, agent.phone))
-        count = 0
-        for use in uses or ():
+        given = list(uses or ())
+        for use in given:
             self._by_phone[use.phone].append((n, use, normalize_header(use.name)))
-            count += 1
-        self._rows.append(count)
+        self._rows.append(len(given) if rows is None else rows)
+        self._top.append(top_repeated_phone(given) if top is None else top)
 
     def __len__(self) -> int:
         return len(self._agents)
@@ -198,21 +217,13 @@ class PhoneIndex:
         agent = self._agents[n]
         if hits / rows > self.suspect_share:
             what = "代理人本人或其他代理人的电话"
-        elif agent.phone is None and (top := self._top_phone(n)) and top / rows > self.suspect_share:
+        elif agent.phone is None and (top := self._top[n]) and top / rows > self.suspect_share:
             # No phone on file to compare with: one number on most clients says the same.
             hits, what = top, "同一个电话（代理人未登记手机，疑为代理人电话）"
         else:
             return None
         return Finding("agent-phones-suspect", agent.source, sheet=AGENT_SHEET,
                        value=f"{hits}/{rows} 行（{hits / rows:.0%}）", detail=what)
-
-    def _top_phone(self, n: int) -> int:
-        counts: Counter[str] = Counter()
-        for phone, uses in self._by_phone.items():
-            names = {key for m, _, key in uses if m == n}
-            if len(names) > 1:  # one client on many policies is not a pattern
-                counts[phone] = sum(1 for m, _, _ in uses if m == n)
-        return max(counts.values(), default=0)
 
     def _labels(self, agents: Iterable[int]) -> str:
         return "、".join(dict.fromkeys(self._agents[o].label or self._agents[o].source for o in agents))

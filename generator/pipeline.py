@@ -29,7 +29,8 @@ from typing import Any, Callable, Iterable, Iterator
 from .cache import AgentCache
 from .campaign import campaign_partial
 from .classify import classify_book
-from .integrity import PhoneIndex, PhoneUse, apply_findings, branch_summary, phone_uses, workbook_name
+from .branch_index import INDEX_NAME, BranchIndex
+from .integrity import apply_findings, branch_summary, phone_uses, workbook_name
 from .history import DEFAULT_DB_NAME, Store, enrich_book, open_store
 from .ics import write_ics
 from .plan import counts as task_counts
@@ -126,6 +127,7 @@ def run_job(job: Job) -> Book:
     if not job.keep_records:
         book.closed, book.prospects, book.services, book.tasks = [], [], [], None
         book.referrals, book.grade_changes = None, None  # they hold client names
+        book.known_clients = set()
     return book
 
 
@@ -349,53 +351,75 @@ def _build_books(sources: list[Source], out: Path, workbooks: Path, rules: Rules
                  on_book: OnBook | None, jobs: int, scheduler: str | None, days: int | None, keep_records: bool,
                  use_cache: bool, store: Store | None, worker_history: Any, snapshots: list[str]) -> RunResult:
     cache = AgentCache(out) if use_cache and not keep_records else None
+    # Phones and history rows wait on disk, not in memory (flat in the branch's size);
+    # next to the cache they survive the run, so a cached agent's rows are already there.
+    index = BranchIndex(out / ".cache" / INDEX_NAME if cache is not None else None)
+    try:
+        return _run_books(sources, workbooks, rules, today, on_book, jobs, scheduler, days, keep_records, cache,
+                          index, store, worker_history, snapshots, out)
+    finally:
+        index.close()
+
+
+def _run_books(sources: list[Source], workbooks: Path, rules: Rules, today: date, on_book: OnBook | None,
+               jobs: int, scheduler: str | None, days: int | None, keep_records: bool, cache: AgentCache | None,
+               index: BranchIndex, store: Store | None, worker_history: Any, snapshots: list[str],
+               out: Path) -> RunResult:
     keys: dict[int, str] = {}
     slots: list[Book | None] = [None] * len(sources)
+    reused: dict[int, str | None] = {}  # cache hits: index → workbook path when cached
     work: list[Job] = []
     for i, source in enumerate(sources):
         if cache is not None:
             keys[i] = cache.key(source, rules, today, {"days": days, "history": snapshots})
             hit = cache.get(source, keys[i])
-            reusable = hit is not None and (
+            reusable = hit is not None and index.key(hit.source) == keys[i] and (
                 (hit.status == "failed" and hit.output is None) or (hit.output and (out / hit.output).is_file()))
             if hit is not None and reusable:
-                slots[i] = hit
+                slots[i], reused[i] = hit, hit.output
                 if on_book:
                     on_book(hit)
                 continue
         work.append(Job(source, i, rules, today, workbooks, keep_records, days, worker_history))
     book: Book | None
     for job, book in zip(work, _run_jobs(work, jobs, scheduler)):
+        _park(index, keys.get(job.index, ""), book)
         slots[job.index] = book
         if on_book:
             on_book(book)
     # Branch-level checks need every book's phones; only the books they flag are redone,
     # so their workbooks carry the warnings too.
-    index = PhoneIndex()
-    for book in slots:
-        if book is not None and book.status != "failed":
-            uses = [u if isinstance(u, PhoneUse) else PhoneUse(*u) for u in book.extras.get("phones", [])]
-            book.extras["phones"] = uses  # shared with the index, not held twice (memory grows with N)
-            index.add(book.source, book.agent, uses)
-    findings = index.findings()
+    index.keep_only(s.display for s in sources)
+    findings = index.findings([b.source for b in slots if b is not None and b.status != "failed"])
     flagged: dict[str, list[Any]] = {}
     for finding in findings:
         flagged.setdefault(finding.source, []).append(finding)
     redo = [Job(source, i, rules, today, workbooks, keep_records, days, worker_history, tuple(flagged[source.display]))
             for i, source in enumerate(sources) if source.display in flagged]
     for job, book in zip(redo, _run_jobs(redo, jobs, scheduler)):
+        _park(index, keys.get(job.index, ""), book)
         slots[job.index] = book  # its workbook overwrote the first pass's staging file
         keys.pop(job.index, None)  # never cache a book whose warnings depend on other books
+        reused.pop(job.index, None)
     books = [b for b in slots if b is not None]
-    _place_workbooks(books, sources, workbooks, cache, keys)
+    _place_workbooks(books, sources, workbooks, cache, keys, reused)
     integrity = branch_summary(findings, agents=len(books))
     if store is not None:
         # The write transaction starts only now: while workers read earlier snapshots
         # nobody holds a lock on the file.
         store.begin(today, rules_version=rules.version)
         for book in books:
+            book.history_rows = index.history_rows(book.source)
             store.add_book(book)
+            book.history_rows = None
     return RunResult(books=books, today=today, out_dir=out, integrity=integrity)
+
+
+def _park(index: BranchIndex, key: str, book: Book) -> None:
+    """Move a finished book's phone uses and history rows to the index."""
+    index.put(book.source, key, book.agent, phones=book.extras.pop("phones", None) or [],
+              history_rows=book.history_rows)
+    book.history_rows = None
 
 
 def build_dashboard_site(report: dict[str, Any], rules: Rules, site_dir: Path, *, project: PathLike | None = None,
@@ -431,7 +455,7 @@ def build_dashboard_site(report: dict[str, Any], rules: Rules, site_dir: Path, *
 
 
 def _place_workbooks(books: list[Book], sources: list[Source], workbooks: Path, cache: AgentCache | None,
-                     keys: dict[int, str]) -> None:
+                     keys: dict[int, str], reused: dict[int, str | None] | None = None) -> None:
     """Give every workbook its final name, in input order, and drop stale ones.
 
     Names are decided here, not in the workers, so a clash never depends on timing.
@@ -442,6 +466,7 @@ def _place_workbooks(books: list[Book], sources: list[Source], workbooks: Path, 
     for book in books:
         if book.output:
             name, warnings = workbook_name(book.agent, used, source=book.source)
+            warnings = [w for w in warnings if w not in book.issues]  # a cached book has them already
             if warnings:
                 # Said in the report (and on the dashboards); the workbook was already written.
                 book.issues.extend(warnings)
@@ -473,8 +498,10 @@ def _place_workbooks(books: list[Book], sources: list[Source], workbooks: Path, 
             if stale.name[: -len(suffix)].casefold() + ".xlsx" not in keep:
                 stale.unlink()  # an agent no longer in the input; these folders are ours alone
     if cache is not None:
+        reused = reused or {}
         for i, (source, book) in enumerate(zip(sources, books)):
-            if i in keys:
+            # A reused entry is written again only when its workbook's name changed.
+            if i in keys and (i not in reused or reused[i] != book.output):
                 cache.put(source, keys[i], book)
 
 

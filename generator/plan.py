@@ -309,9 +309,19 @@ class _Window:
     today: date
     end: date
     rules: Rules
+    # Festival days and labels are the same for every client: computed once per window.
+    _festivals: dict[str, tuple[list[date], str]] = field(default_factory=dict)
 
     def contains(self, day: date) -> bool:
         return self.today <= day <= self.end
+
+    def festival(self, fest: Festival) -> tuple[list[date], str]:
+        """The festival's days in the window and its ``name（when）`` label."""
+        found = self._festivals.get(fest.name)
+        if found is None:
+            found = self._festivals[fest.name] = (festival_dates(fest, self.today, self.end, self.rules),
+                                                  f"{fest.name}（{festival_when(fest)}）")
+        return found
 
 
 def plan_book(book: Book, rules: Rules, *, today: date, days: int | None = None) -> list[Task]:
@@ -396,9 +406,9 @@ def _greetings(client: Client, win: _Window) -> list[Task]:
             continue
         if fest.quadrants and client.quadrant not in fest.quadrants:
             continue
-        for day in festival_dates(fest, win.today, win.end, rules):
-            tasks.append(_task(client, day, "festival", f"{fest.name}（{festival_when(fest)}）", fest.action,
-                               ref=fest.name))
+        days, label = win.festival(fest)
+        for day in days:
+            tasks.append(_task(client, day, "festival", label, fest.action, ref=fest.name))
     return tasks
 
 
