@@ -17,13 +17,17 @@ import unicodedata
 from pathlib import Path
 from typing import Any, TypeVar
 
-__all__ = ["needs_quote_prefix", "neutralize", "csv_safe", "safe_filename", "safe_output_path"]
+__all__ = ["QUOTE_RISK_FIRST", "needs_quote_prefix", "neutralize", "csv_safe", "safe_filename", "safe_output_path"]
 
 # Characters that make Excel, WPS or LibreOffice start a formula (or DDE) when they open
 # a cell; full-width forms are included because some IMEs turn them into ASCII on edit.
 _FORMULA_START = frozenset("=+-@＝＋－＠")
 # Leading characters a spreadsheet skips before deciding a cell is a formula.
 _LEADING_SPACE = " \t\r\n\u3000\u00a0"
+
+#: Every first character with which needs_quote_prefix can be True: a writer may skip
+#: the call for any other text (the common case, measured on 100k-cell sheets).
+QUOTE_RISK_FIRST = frozenset(_FORMULA_START | set(_LEADING_SPACE) | {"\t", "\r"})
 
 T = TypeVar("T")
 

@@ -42,7 +42,7 @@ from .cve import rule_items
 from .issues import Issue
 from .models import Book, MonthDay, Record
 from .rules import QUADRANTS, Condition, Rules
-from .safety import needs_quote_prefix
+from .safety import QUOTE_RISK_FIRST, needs_quote_prefix
 from .schema import CLOSED, PROSPECT, SERVICE, Sheet, column_letter, match_sheet
 
 __all__ = [
@@ -115,6 +115,17 @@ STYLES: dict[str, dict[str, Any]] = {
 GRADE_FILLS = ("#C6EFCE", "#DDEBF7", "#FFEB9C", "#F2F2F2", "#FCE4D6")
 
 
+@dataclass(frozen=True)
+class CellStyle:
+    """One column's formats: text as is, text with a quote prefix, dates, datetimes."""
+
+    plain: Format | None
+    quoted: Format | None
+    date: Format | None
+    datetime: Format | None
+    styles: tuple[str | None, ...]
+
+
 class Cells:
     """The one way cells are written: typed values, cached formats, safe strings."""
 
@@ -175,6 +186,30 @@ class Cells:
             # MonthDay renders as "3月12日"; anything else as its text.
             text = str(value)
             ws.write_string(row, col, text, self.fmt(*styles, quote=needs_quote_prefix(text)))
+
+    def style(self, *styles: str | None) -> CellStyle:
+        """The formats a column with these styles needs, for :meth:`put_row`."""
+        return CellStyle(self.fmt(*styles), self.fmt(*styles, quote=True), self.fmt(*styles, "date"),
+                         self.fmt(*styles, "datetime"), styles)
+
+    def put_row(self, ws: Worksheet, row: int, values: Sequence[Any], styles: Sequence[CellStyle]) -> None:
+        """``put`` for a whole row with formats looked up once per column (big sheets).
+
+        Text takes the same path as in :meth:`put`; other types fall back to it.
+        """
+        write_string = ws.write_string
+        for col, value in enumerate(values):
+            style = styles[col]
+            if value.__class__ is str:
+                if value:
+                    quote = value[0] in QUOTE_RISK_FIRST and needs_quote_prefix(value)
+                    write_string(row, col, value, style.quoted if quote else style.plain)
+                elif style.plain is not None:
+                    ws.write_blank(row, col, None, style.plain)
+            elif value.__class__ is date:
+                ws.write_datetime(row, col, value, style.date)
+            elif value is not None or style.plain is not None:
+                self.put(ws, row, col, value, *style.styles)
 
     def link(self, ws: Worksheet, row: int, col: int, target: str, text: str) -> None:
         """An internal hyperlink (``'成交客户'!A7``) showing ``text``."""
@@ -337,9 +372,11 @@ class _Writer:
         cols = _record_columns(sheet, _extra_headers(self.book, sheet.name, records), graded=graded, cve=cve)
         _setup_table(ws, self.cells, cols, len(records), freeze_cols=2 if graded else 0)
         index = {c.header: i for i, c in enumerate(cols)}
+        styles = [self.cells.style(c.style) for c in cols]
+        getters = [c.get for c in cols]
+        put_row = self.cells.put_row
         for n, rec in enumerate(records, start=1):
-            for i, col in enumerate(cols):
-                self.cells.put(ws, n, i, col.get(rec), col.style)
+            put_row(ws, n, [get(rec) for get in getters], styles)
             self.rows.setdefault((rec.sheet, rec.row), (sheet.name, index, n))
         if graded and records:
             grade_col = index["等级"]
@@ -490,10 +527,10 @@ class _Writer:
                 for h in headers]
         _setup_table(ws, self.cells, cols, len(tasks), freeze_cols=2)
         put = self.cells.put
+        styles = [self.cells.style(c.style) for c in cols[:len(CALENDAR_COLUMNS)]]
+        overdue = [self.cells.style(c.style, "bad") if i == 0 else s for i, (c, s) in enumerate(zip(cols, styles))]
         for n, task in enumerate(tasks, start=1):
-            for i, value in enumerate(calendar_row(task, self.today)):
-                style = "date" if isinstance(value, date) else cols[i].style
-                put(ws, n, i, value, style, "bad" if task.overdue and i == 0 else None)
+            self.cells.put_row(ws, n, calendar_row(task, self.today), overdue if task.overdue else styles)
             if task.sheet and task.row:
                 self._row_link(ws, n, len(CALENDAR_COLUMNS), task.sheet, task.row)
         if not tasks:
