@@ -100,6 +100,10 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX clients_by_agent ON clients (agent_id, run_date);
         ALTER TABLE clients ADD COLUMN cve REAL;
     """),
+    (3, """
+        -- What an agent's rows were recorded from, so a same-day rerun keeps them unchanged.
+        ALTER TABLE agents ADD COLUMN digest TEXT;
+    """),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 _TABLES = ("runs", "agents", "clients", "issue_counts")
@@ -268,34 +272,54 @@ class Store:
                 self.version = version
 
     # -- writing ----------------------------------------------------------------------
-    def begin(self, today: date, *, rules_version: int | None = None) -> None:
-        """Open today's snapshot, replacing any earlier one of the same date on commit."""
+    def begin(self, today: date, *, rules_version: int | None = None,
+              keep: Mapping[str, str] | None = None) -> set[str]:
+        """Open today's snapshot, replacing any earlier one of the same date on commit.
+
+        ``keep`` maps agent ids to the digest their book would be recorded with
+        (``add_book(..., digest=)``): an agent whose rows of the same date were recorded
+        with that digest keeps them, and is not added again. Returns those agent ids.
+        """
         if self._run is not None:
             raise HistoryError("上一次记录还没有提交（commit）或回滚（rollback）。")
         run = today.isoformat()
+        kept: set[str] = set()
         with _guard(self.path):
             # IMMEDIATE takes the write lock now, so a second build fails fast and clearly.
             self.conn.execute("BEGIN IMMEDIATE")
             try:
+                if keep:
+                    recorded = self.conn.execute(
+                        "SELECT agent_id, max(digest), count(*) FROM agents WHERE run_date = ? GROUP BY agent_id",
+                        (run,)).fetchall()
+                    kept = {a for a, digest, n in recorded if n == 1 and digest is not None and keep.get(a) == digest}
+                self.conn.execute("DROP TABLE IF EXISTS temp.kept")
+                self.conn.execute("CREATE TEMP TABLE kept (agent_id TEXT PRIMARY KEY)")
+                self.conn.executemany("INSERT INTO temp.kept VALUES (?)", [(a,) for a in kept])
                 for table in _TABLES:
-                    self.conn.execute(f"DELETE FROM {table} WHERE run_date = ?", (run,))
+                    where = "" if table == "runs" else " AND agent_id NOT IN (SELECT agent_id FROM temp.kept)"
+                    self.conn.execute(f"DELETE FROM {table} WHERE run_date = ?{where}", (run,))
+                self.conn.execute("DROP TABLE temp.kept")
                 self.conn.execute("INSERT INTO runs VALUES (?, ?, ?)",
                                   (run, datetime.now().isoformat(timespec="seconds"), rules_version))
             except BaseException:
                 self.conn.execute("ROLLBACK")
                 raise
         self._run = run
+        return kept
 
-    def add_book(self, book: Book) -> None:
-        """Record one book of the open snapshot (failed books keep only their issue counts)."""
+    def add_book(self, book: Book, *, digest: str | None = None) -> None:
+        """Record one book of the open snapshot (failed books keep only their issue counts).
+
+        ``digest`` names what the rows were made from (see ``begin(keep=)``)."""
         if self._run is None:
             raise HistoryError("请先调用 begin(today) 再记录代理人档案。")
         run, agent = self._run, book.agent
         with _guard(self.path):
             self.conn.execute(
-                "INSERT OR REPLACE INTO agents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO agents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (run, agent.agent_id, book.source, agent.name, agent.team, agent.branch, book.status,
-                 json.dumps(book.kpis, ensure_ascii=False, sort_keys=True, default=str)))
+                 json.dumps(book.kpis, ensure_ascii=False, sort_keys=True, default=str), digest))
             self.conn.executemany(
                 "INSERT OR REPLACE INTO clients (run_date, agent_id, client_id, kind, grade, quadrant,"
                 " policies, premium, cve) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

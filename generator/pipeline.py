@@ -15,11 +15,13 @@ a file that cannot be used becomes a ``failed`` entry and the run goes on.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import tempfile
 import time
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import astuple, dataclass
 from datetime import date, datetime
@@ -407,12 +409,25 @@ def _run_books(sources: list[Source], workbooks: Path, rules: Rules, today: date
     if store is not None:
         # The write transaction starts only now: while workers read earlier snapshots
         # nobody holds a lock on the file.
-        store.begin(today, rules_version=rules.version)
-        for book in books:
+        digests = {i: _digest(keys[i], book) for i, book in enumerate(books) if i in keys}
+        ids = Counter(b.agent.agent_id for b in books)
+        # A same-day rerun keeps the rows of reused agents recorded from the same result.
+        kept = store.begin(today, rules_version=rules.version, keep={
+            books[i].agent.agent_id: d for i, d in digests.items() if i in reused and ids[books[i].agent.agent_id] == 1})
+        for i, book in enumerate(books):
+            if i in reused and book.agent.agent_id in kept:
+                continue
             book.history_rows = index.history_rows(book.source)
-            store.add_book(book)
+            store.add_book(book, digest=digests.get(i))
             book.history_rows = None
     return RunResult(books=books, today=today, out_dir=out, integrity=integrity)
+
+
+def _digest(key: str, book: Book) -> str:
+    """What a book's history rows are recorded from: its cached result and summary."""
+    issues = Counter(i.code for i in book.issues)
+    data = [key, book.source, vars(book.agent), book.status, book.kpis, sorted(issues.items())]
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _park(index: BranchIndex, key: str, book: Book) -> None:

@@ -25,7 +25,9 @@ evaluation table).
 
 from __future__ import annotations
 
+import html
 import re
+import zipfile
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -124,15 +126,37 @@ def branch_file_kind(path: Path) -> BranchKind | None:
     path = Path(path)
     if path.suffix.lower() not in EXCEL_SUFFIXES:
         return None
-    try:
-        names = CalamineWorkbook.from_path(str(path)).sheet_names
-    except Exception:  # broken or not a workbook: not ours to judge
-        return None
+    names = _sheet_names(path)
+    if names is None:
+        try:
+            names = CalamineWorkbook.from_path(str(path)).sheet_names
+        except Exception:  # broken or not a workbook: not ours to judge
+            return None
     folded = {normalize_header(n) for n in names}
     for kind, aliases in _KIND_SHEETS.items():
         if folded & {normalize_header(a) for a in aliases}:
             return kind  # type: ignore[return-value]
     return None
+
+
+_SHEET_NAME = re.compile(rb"""<(?:\w+:)?sheet\b[^>]*?\bname=(?:"([^"]*)"|'([^']*)')""")
+_WORKBOOK_PART_MAX = 2 << 20
+
+
+def _sheet_names(path: Path) -> list[str] | None:
+    """Sheet names straight from ``xl/workbook.xml`` (~0.15 ms against ~2 ms for opening
+    the workbook with calamine, which discovery pays for every agent); None when the
+    file is not laid out the usual way, so the caller asks calamine instead."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo("xl/workbook.xml")
+            if info.file_size > _WORKBOOK_PART_MAX:
+                return None
+            data = archive.read(info)
+    except (OSError, KeyError, zipfile.BadZipFile, RuntimeError, ValueError, NotImplementedError):
+        return None
+    names = [html.unescape((a or b).decode("utf-8", "replace")) for a, b in _SHEET_NAME.findall(data)]
+    return names or None
 
 
 def read_branch_sheet(path: Path, kind: BranchKind) -> tuple[str, list[list[Any]]]:

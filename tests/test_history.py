@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 
 from books import closed, prospect, write_book
+from generator.models import AgentInfo, Book
 from generator.history import (
     MIGRATIONS, SCHEMA_VERSION, HistoryError, Tier, client_stable_id, enrich_book, open_store, read_previous,
 )
@@ -28,11 +29,11 @@ def tables(path: Path) -> set[str]:
 
 def test_migrates_from_empty(tmp_path):
     with open_store(tmp_path / "h" / "pasture.db") as store:
-        assert store.version == SCHEMA_VERSION == 2
+        assert store.version == SCHEMA_VERSION == 3
         assert store.dates() == [] and store.series() == []
     assert {"schema_version", "runs", "agents", "clients", "issue_counts"} <= tables(tmp_path / "h" / "pasture.db")
     with open_store(tmp_path / "h" / "pasture.db") as store:  # reopening applies nothing twice
-        assert store.version == 2
+        assert store.version == 3
 
 
 def test_migrates_v1_store_and_keeps_its_data(tmp_path):
@@ -45,12 +46,13 @@ def test_migrates_v1_store_and_keeps_its_data(tmp_path):
     """)
     conn.close()
     with open_store(path) as store:
-        assert store.version == 2
+        assert store.version == 3
         assert store.dates() == [date(2026, 9, 30)]
         assert store.previous_tiers("A1", before=OCT) == {"abc": Tier("B", "耕耘")}
         assert store.issue_counts() == {}
     with sqlite3.connect(path) as conn:
         assert "cve" in [r[1] for r in conn.execute("PRAGMA table_info(clients)")]
+        assert "digest" in [r[1] for r in conn.execute("PRAGMA table_info(agents)")]
 
 
 def test_newer_schema_is_refused(tmp_path):
@@ -191,6 +193,33 @@ def test_same_date_rerun_replaces_the_snapshot(tmp_path):
         with sqlite3.connect(db) as conn:
             assert conn.execute("SELECT count(*) FROM clients").fetchone()[0] == 4
             assert conn.execute("SELECT count(*) FROM agents").fetchone()[0] == 1
+
+
+def _agent_book(agent_id: str, clients: int) -> Book:
+    book = Book(f"{agent_id}.xlsx", AgentInfo(agent_id, "代理"), kpis={"clients": clients})
+    book.history_rows = [(f"{agent_id}-{n}", "closed", "A", "宠爱", 1, 100.0, None) for n in range(clients)]
+    return book
+
+
+def test_same_date_rerun_keeps_only_agents_recorded_from_the_same_result(tmp_path):
+    def client_counts(store):
+        return dict(store.conn.execute("SELECT agent_id, count(*) FROM clients GROUP BY agent_id").fetchall())
+
+    with open_store(tmp_path / "pasture.db") as store:
+        assert store.begin(OCT) == set()
+        for agent_id, n, digest in (("A1", 2, "d1"), ("A2", 3, "d2"), ("A3", 1, None)):
+            store.add_book(_agent_book(agent_id, n), digest=digest)
+        store.commit()
+        # Rerun: A1 unchanged (kept, not re-added); A2 changed; A3 has no digest; A4 new; A5 never seen.
+        kept = store.begin(OCT, keep={"A1": "d1", "A2": "other", "A3": "x", "A5": "d5"})
+        assert kept == {"A1"}
+        assert client_counts(store) == {"A1": 2}  # everything not kept is gone inside the transaction
+        store.add_book(_agent_book("A2", 1), digest="d2b")
+        store.add_book(_agent_book("A4", 4))
+        store.commit()
+        assert client_counts(store) == {"A1": 2, "A2": 1, "A4": 4}
+        assert store.dates() == [OCT]
+        assert sorted(r[0] for r in store.conn.execute("SELECT agent_id FROM agents")) == ["A1", "A2", "A4"]
 
 
 def test_unfinished_snapshot_leaves_the_old_one(tmp_path):

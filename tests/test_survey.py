@@ -207,3 +207,33 @@ def test_rules_defaults_and_old_files_load(tmp_path):
 
 def test_every_branch_code_is_registered():
     assert BRANCH_ISSUE_CODES <= set(ISSUE_TYPES)
+
+
+def test_sheet_names_are_read_without_opening_the_workbook(tmp_path):
+    import zipfile
+
+    from python_calamine import CalamineWorkbook
+
+    from generator.survey import _sheet_names, branch_file_kind
+
+    sample = Path(__file__).resolve().parent.parent / "sample_data"
+    books = sorted(sample.rglob("*.xlsx"))
+    assert books
+    for path in books:  # the fast path agrees with calamine on every committed workbook
+        assert _sheet_names(path) == CalamineWorkbook.from_path(str(path)).sheet_names
+    odd = tmp_path / "odd.xlsx"
+    wb = xlsxwriter.Workbook(odd)
+    wb.add_worksheet("A&B <1>")
+    wb.add_worksheet("满意度调查")
+    wb.close()
+    assert _sheet_names(odd) == ["A&B <1>", "满意度调查"]
+    assert branch_file_kind(odd) == "survey"
+    # Not laid out the usual way (or not a zip at all): the caller falls back to calamine.
+    moved = tmp_path / "moved.xlsx"
+    with zipfile.ZipFile(odd) as src, zipfile.ZipFile(moved, "w") as dst:
+        for item in src.infolist():
+            dst.writestr(item.filename.replace("xl/workbook.xml", "xl/book.xml"), src.read(item))
+    assert _sheet_names(moved) is None
+    junk = tmp_path / "junk.xlsx"
+    junk.write_bytes(b"not a zip")
+    assert _sheet_names(junk) is None and branch_file_kind(junk) is None
