@@ -118,8 +118,10 @@ def run_job(job: Job) -> Book:
             book.timings["workbook"] = time.perf_counter() - clock
             book.output = str(part)
             ics = job.staging / f".part-{job.index:06d}.ics"
+            clock = time.perf_counter()
             write_ics(book.tasks or [], book.agent, ics, today=job.today, remind_days=reminder_days(job.rules),
                       stamp=datetime.combine(job.today, datetime.min.time()))
+            book.timings["ics"] = time.perf_counter() - clock
             book.calendar_output = str(ics)
         except Exception as exc:  # one unwritable workbook must not stop the branch
             log.exception("could not write workbook for %s", job.source.display)
