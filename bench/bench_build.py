@@ -156,16 +156,23 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=800)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--floor-repeat", type=int, default=None,
+                        help="floor runs (default: --repeat, at most 3)")
     parser.add_argument("--site", action="store_true", help="include the site build")
     args = parser.parse_args()
     print(f"# pasture build benchmark — {args.jobs} jobs, {args.rows} policy rows/agent, median of {args.repeat}")
     for n in args.agents:
         books = make_branch(n, args.rows)
         out = DATA / f"out-{n}"
-        runs = [run_build(books, out, args.jobs, args.site) for _ in range(args.repeat)]
+        runs = []
+        for n_run in range(args.repeat):
+            runs.append(run_build(books, out, args.jobs, args.site))
+            print(f"  [{n} agents] build run {n_run + 1}: {runs[-1]['wall']:.2f}s, "
+                  f"main RSS {runs[-1]['rss_main_mb']:.0f} MiB", flush=True)
         walls = [r["wall"] for r in runs]
         med = runs[walls.index(statistics.median_low(walls))]
-        floors = floor(books, out, args.jobs, max(1, min(args.repeat, 3)))
+        floors = floor(books, out, args.jobs, args.floor_repeat or max(1, min(args.repeat, 3)))
+        print(f"  [{n} agents] floor runs: {', '.join(f'{f:.2f}s' for f in floors)}", flush=True)
         fl = statistics.median(floors)
         # Incremental: the same books under another folder keep their relative paths, so the
         # last run's cache in `out` applies; rebuild unchanged, then change one book.

@@ -149,6 +149,14 @@ def yearly(
     >>> yearly(2, 30, False, 2026).note
     '今年二月只有29天，按二月廿九'
     """
+    return _yearly(month, day, leap, year, leap_policy, missing_30th)
+
+
+# Measured: the astronomical conversions cost ~0.2 ms each and a branch asks for the same
+# few hundred (month, day, year) over and over (every client's lunar birthday, festivals).
+@lru_cache(maxsize=8192)
+def _yearly(month: int, day: int, leap: bool, year: int, leap_policy: LeapMonthPolicy,
+            missing_30th: Missing30thPolicy) -> Occurrence:
     notes = []
     use_leap = leap and leap_policy == "leap_if_present" and leap_month(year) == month
     if leap and not use_leap:
