@@ -68,26 +68,13 @@ class BranchIndex:
         self.conn = self._open()
 
     def _open(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(str(self.path) if self.path is not None else "", isolation_level=None)
         try:
-            conn.execute("PRAGMA journal_mode=OFF")  # a cache: losing it only costs a rebuild
-            conn.execute("PRAGMA synchronous=OFF")
-            found = conn.execute("SELECT format FROM meta").fetchone() if _has_meta(conn) else None
-            if found is not None and found[0] != FORMAT:
-                conn.close()
-                raise sqlite3.DatabaseError("other format")
-            conn.executescript(_SCHEMA)
-            return conn
+            return _connect(self.path)
         except sqlite3.DatabaseError:
             if self.path is None:
                 raise
-            conn.close()
-            self.path.unlink(missing_ok=True)
-            conn = sqlite3.connect(str(self.path), isolation_level=None)
-            conn.execute("PRAGMA journal_mode=OFF")
-            conn.execute("PRAGMA synchronous=OFF")
-            conn.executescript(_SCHEMA)
-            return conn
+            self.path.unlink(missing_ok=True)  # a cache: start it afresh
+            return _connect(self.path)
 
     def close(self) -> None:
         self.conn.close()
@@ -180,6 +167,22 @@ class BranchIndex:
         conn.execute("DROP TABLE temp.candidates")
         conn.execute("DROP TABLE temp.wanted")
         return index.findings()
+
+
+def _connect(path: Path | None) -> sqlite3.Connection:
+    """Open (creating) an index; raises DatabaseError for a damaged or other-format file."""
+    conn = sqlite3.connect(str(path) if path is not None else "", isolation_level=None)
+    try:
+        # Journal kept (a killed run rolls back cleanly); no fsync: it is a cache, and
+        # losing it to a power cut only costs a full rebuild.
+        conn.execute("PRAGMA synchronous=OFF")
+        if _has_meta(conn) and conn.execute("SELECT format FROM meta").fetchone() not in (None, (FORMAT,)):
+            raise sqlite3.DatabaseError("an index of another format")
+        conn.executescript(_SCHEMA)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def _has_meta(conn: sqlite3.Connection) -> bool:

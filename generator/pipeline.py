@@ -357,18 +357,15 @@ def _build_books(sources: list[Source], out: Path, workbooks: Path, rules: Rules
     cache = AgentCache(out) if use_cache and not keep_records else None
     # Phones and history rows wait on disk, not in memory (flat in the branch's size);
     # next to the cache they survive the run, so a cached agent's rows are already there.
-    index = BranchIndex(out / ".cache" / INDEX_NAME if cache is not None else None)
-    try:
-        return _run_books(sources, workbooks, rules, today, on_book, jobs, scheduler, days, keep_records, cache,
-                          index, store, worker_history, snapshots, out)
-    finally:
-        index.close()
+    with BranchIndex(out / ".cache" / INDEX_NAME if cache is not None else None) as index:
+        return _run_books(sources, out, workbooks, rules, today, on_book, jobs, scheduler, days, keep_records,
+                          cache, index, store, worker_history, snapshots)
 
 
-def _run_books(sources: list[Source], workbooks: Path, rules: Rules, today: date, on_book: OnBook | None,
-               jobs: int, scheduler: str | None, days: int | None, keep_records: bool, cache: AgentCache | None,
-               index: BranchIndex, store: Store | None, worker_history: Any, snapshots: list[str],
-               out: Path) -> RunResult:
+def _run_books(sources: list[Source], out: Path, workbooks: Path, rules: Rules, today: date,
+               on_book: OnBook | None, jobs: int, scheduler: str | None, days: int | None, keep_records: bool,
+               cache: AgentCache | None, index: BranchIndex, store: Store | None, worker_history: Any,
+               snapshots: list[str]) -> RunResult:
     keys: dict[int, str] = {}
     slots: list[Book | None] = [None] * len(sources)
     reused: dict[int, str | None] = {}  # cache hits: index → workbook path when cached
@@ -409,20 +406,29 @@ def _run_books(sources: list[Source], workbooks: Path, rules: Rules, today: date
     _place_workbooks(books, sources, workbooks, cache, keys, reused)
     integrity = branch_summary(findings, agents=len(books))
     if store is not None:
-        # The write transaction starts only now: while workers read earlier snapshots
-        # nobody holds a lock on the file.
-        digests = {i: _digest(keys[i], book) for i, book in enumerate(books) if i in keys}
-        ids = Counter(b.agent.agent_id for b in books)
-        # A same-day rerun keeps the rows of reused agents recorded from the same result.
-        kept = store.begin(today, rules_version=rules.version, keep={
-            books[i].agent.agent_id: d for i, d in digests.items() if i in reused and ids[books[i].agent.agent_id] == 1})
-        for i, book in enumerate(books):
-            if i in reused and book.agent.agent_id in kept:
-                continue
-            book.history_rows = index.history_rows(book.source)
-            store.add_book(book, digest=digests.get(i))
-            book.history_rows = None
+        _record_history(store, books, index, keys, reused, today, rules)
     return RunResult(books=books, today=today, out_dir=out, integrity=integrity)
+
+
+def _record_history(store: Store, books: list[Book], index: BranchIndex, keys: dict[int, str],
+                    reused: dict[int, str | None], today: date, rules: Rules) -> None:
+    """Record today's snapshot; a same-day rerun keeps the rows of reused agents that
+    were recorded from the same result (same digest) instead of writing them again.
+
+    The write transaction starts only now: while workers read earlier snapshots nobody
+    holds a lock on the file.
+    """
+    digests = {i: _digest(keys[i], book) for i, book in enumerate(books) if i in keys}
+    ids = Counter(b.agent.agent_id for b in books)
+    keep = {books[i].agent.agent_id: d for i, d in digests.items()
+            if i in reused and ids[books[i].agent.agent_id] == 1}
+    kept = store.begin(today, rules_version=rules.version, keep=keep)
+    for i, book in enumerate(books):
+        if i in reused and book.agent.agent_id in kept:
+            continue
+        book.history_rows = index.history_rows(book.source)
+        store.add_book(book, digest=digests.get(i))
+        book.history_rows = None
 
 
 def _digest(key: str, book: Book) -> str:
