@@ -16,11 +16,10 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import astuple, is_dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from .issues import Issue, RowCount
 from .models import AgentInfo, Book
@@ -53,9 +52,8 @@ def book_to_json(book: Book) -> dict[str, Any]:
         "kpis": book.kpis,
         "output": book.output,
         "calendar_output": book.calendar_output,
-        "extras": {k: ([list(astuple(cast(Any, u))) if is_dataclass(u) else list(u) for u in v] if k == "phones" else v)
-                   for k, v in book.extras.items()},
-        "history_rows": book.history_rows,
+        # Phones and history rows are not here: they live in the branch index.
+        "extras": book.extras,
     }
 
 
@@ -70,7 +68,6 @@ def book_from_json(data: dict[str, Any]) -> Book:
         output=data["output"],
         calendar_output=data.get("calendar_output"),
         extras=data.get("extras") or {},
-        history_rows=[tuple(r) for r in data["history_rows"]] if data.get("history_rows") is not None else None,
     )
 
 

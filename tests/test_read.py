@@ -11,6 +11,8 @@ from generator import read
 from generator.parse import clean_text
 from generator.read import Source, UnreadableFile, discover, read_source
 
+from corpus.make_corpus import rezip
+
 CLOSED_HEADERS = ["投保人姓名", "投保人电话", "投保日期", "保单号", "险种", "年交保费", "客户来源"]
 PROSPECT_HEADERS = ["姓名", "电话", "登记日期", "客户来源"]
 
@@ -49,16 +51,6 @@ def source(path: Path) -> Source:
 
 def read_file(path: Path):
     return read_source(source(path))
-
-
-def rezip(src: Path, dest: Path, change: dict[str, bytes]) -> Path:
-    """Copy a workbook's zip, replacing some parts: the malicious-file builder."""
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            zout.writestr(info.filename, change.get(info.filename, zin.read(info)))
-        for name in change.keys() - set(zin.namelist()):
-            zout.writestr(name, change[name])
-    return dest
 
 
 def unreadable(path: Path) -> UnreadableFile:
