@@ -21,7 +21,7 @@ from generator.issues import CROSS_AGENT_CODES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator import build, read
+from generator import build, read, zipguard
 from generator.dashboards import dashboard_pages
 from generator.models import RawBook, RawSheet
 from generator.parse import (ValueProblem, clean_text, parse_birthday, parse_date, parse_int, parse_money,
@@ -46,7 +46,7 @@ def corpus(tmp_path_factory):
     base = tmp_path_factory.mktemp("hostile")
     with pytest.MonkeyPatch.context() as mp:
         for name, value in LOW_LIMITS.items():
-            mp.setattr(read, name, value)
+            mp.setattr(zipguard, name, value)
         outcomes = make_corpus(base / "in")
         before = sorted(p.relative_to(base).as_posix() for p in base.rglob("*"))
         start = time.perf_counter()
@@ -263,15 +263,15 @@ import resource, sys, time
 sys.path.insert(0, {str(ROOT / 'tests')!r})
 from pathlib import Path
 from corpus.make_corpus import _bomb_pieces, _book, _stream_sheet, closed, forge_size
-from generator import read
+from generator import read, zipguard
 src = _book(Path({str(tmp_path)!r}) / "src.xlsx", [closed(1)])
 bomb = _stream_sheet(src, Path({str(tmp_path)!r}) / "bomb.xlsx", "xl/worksheets/sheet1.xml",
-                     _bomb_pieces(read.MAX_UNCOMPRESSED + (1 << 20)))
+                     _bomb_pieces(zipguard.MAX_UNCOMPRESSED + (1 << 20)))
 forge_size(bomb, "xl/worksheets/sheet1.xml", 1024)
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start = time.perf_counter()
 try:
-    read.check_zip(bomb)
+    zipguard.check_zip(bomb)
 except read.UnreadableFile as exc:
     print(exc.code, time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base,
           bomb.stat().st_size)
@@ -280,7 +280,7 @@ except read.UnreadableFile as exc:
     assert done.returncode == 0, done.stderr
     code, seconds, extra_kib, size = done.stdout.split()
     assert code == "file-unsafe"
-    assert int(size) < read.MAX_UNCOMPRESSED // 500  # a ~200 KiB file claiming 200 MiB+
+    assert int(size) < zipguard.MAX_UNCOMPRESSED // 500  # a ~200 KiB file claiming 200 MiB+
     assert float(seconds) < 30  # ~2 s on an idle laptop
     assert int(extra_kib) < 64 * 1024  # streamed: well under 64 MiB of extra memory
 
@@ -383,7 +383,7 @@ def test_cell_count_cap_is_a_setting(tmp_path, monkeypatch):
 
     path = _book(tmp_path / "b.xlsx", [closed(i) for i in range(20)])
     assert read.read_source(read.discover(path)[0]).sheets["成交客户"].rows
-    monkeypatch.setattr(read, "MAX_CELLS", 100)
+    monkeypatch.setattr(zipguard, "MAX_CELLS", 100)
     with pytest.raises(read.UnreadableFile) as err:
         read.read_source(read.discover(path)[0])
     assert err.value.code == "too-many-cells" and "100" in err.value.detail

@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from generator import read
+from generator import read, zipguard
 from generator.parse import clean_text
 from generator.read import Source, UnreadableFile, discover, read_source
 
@@ -415,17 +415,17 @@ def test_rezipped_clean_book_is_fine(tmp_path):
 def test_size_cap(tmp_path, monkeypatch):
     path = simple_book(tmp_path / "b.xlsx")
     assert read_file(path).sheets
-    monkeypatch.setattr(read, "MAX_UNCOMPRESSED", 1000)
+    monkeypatch.setattr(zipguard, "MAX_UNCOMPRESSED", 1000)
     err = unreadable(path)
     assert err.code == "file-unsafe" and "解压后过大" in err.detail
 
 
 def test_zip_bomb_shaped_book(tmp_path, monkeypatch):
-    monkeypatch.setattr(read, "MAX_UNCOMPRESSED", 8 * 1024 * 1024)  # keeps the test fast
+    monkeypatch.setattr(zipguard, "MAX_UNCOMPRESSED", 8 * 1024 * 1024)  # keeps the test fast
     src = simple_book(tmp_path / "src.xlsx")
     # Megabytes of spaces compress to kilobytes: the declared size gives it away.
-    bomb = rezip(src, tmp_path / "bomb.xlsx", {"xl/padding.xml": b" " * (read.MAX_UNCOMPRESSED + 10)})
-    assert bomb.stat().st_size < read.MAX_UNCOMPRESSED // 100
+    bomb = rezip(src, tmp_path / "bomb.xlsx", {"xl/padding.xml": b" " * (zipguard.MAX_UNCOMPRESSED + 10)})
+    assert bomb.stat().st_size < zipguard.MAX_UNCOMPRESSED // 100
     assert unreadable(bomb).code == "file-unsafe"
 
 

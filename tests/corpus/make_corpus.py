@@ -10,7 +10,7 @@ exactly what each file holds. ``make_corpus(dest)`` writes the files and returns
 An outcome reads ``status[:code,code…][#rows]``: the book's status, issue codes it
 must have (others may appear) and, when given, the data rows it must read (nothing
 dropped on the way in). :func:`parse_outcome` splits it. Zip bombs and the cell bomb
-are sized from the reader's current limits (``read.MAX_UNCOMPRESSED``/``MAX_CELLS``),
+are sized from the reader's current limits (``zipguard.MAX_UNCOMPRESSED``/``MAX_CELLS``),
 so a test that lowers them gets small bombs. Client names and phones are invented.
 """
 
@@ -28,7 +28,7 @@ from typing import Any, Callable, Iterable
 import openpyxl
 import xlsxwriter
 
-from generator import read
+from generator import zipguard
 from generator.schema import CLOSED, PROSPECT
 
 TODAY = date(2026, 11, 23)
@@ -346,7 +346,7 @@ def make_corpus(dest: Path) -> dict[str, str]:
     out["X03_xxe_workbook.xlsx"] = "failed:file-unsafe"
 
     # -- bombs, sized from the reader's current limits --------------------------------
-    over = read.MAX_UNCOMPRESSED + (1 << 20)
+    over = zipguard.MAX_UNCOMPRESSED + (1 << 20)
     _stream_sheet(src, dest / "X04_zip_bomb.xlsx", "xl/worksheets/sheet2.xml", _bomb_pieces(over))
     out["X04_zip_bomb.xlsx"] = "failed:file-unsafe"
     # The same bomb, its zip directory claiming 1 KiB: only counting real bytes stops it.
@@ -357,7 +357,7 @@ def make_corpus(dest: Path) -> dict[str, str]:
     def cells() -> Iterable[bytes]:
         yield _SHEET_HEAD
         row = b"".join(b'<c t="n"><v>1</v></c>' for _ in range(100))
-        for r in range(read.MAX_CELLS // 100 + 1):
+        for r in range(zipguard.MAX_CELLS // 100 + 1):
             yield b'<row r="%d">' % (r + 1) + row + b"</row>"
         yield _SHEET_TAIL
     _stream_sheet(src, dest / "X06_cell_bomb.xlsx", "xl/worksheets/sheet2.xml", cells)
@@ -365,7 +365,7 @@ def make_corpus(dest: Path) -> dict[str, str]:
 
     def wide() -> Iterable[bytes]:
         # Cells with no r attribute go one column right each: a row wider than any book.
-        yield _SHEET_HEAD + b'<row r="1">' + b"<c><v>1</v></c>" * (read.MAX_COLUMNS + 1) + b"</row>" + _SHEET_TAIL
+        yield _SHEET_HEAD + b'<row r="1">' + b"<c><v>1</v></c>" * (zipguard.MAX_COLUMNS + 1) + b"</row>" + _SHEET_TAIL
     _stream_sheet(src, dest / "X07_wide_row.xlsx", "xl/worksheets/sheet2.xml", wide)
     out["X07_wide_row.xlsx"] = "failed:file-unsafe"
     xlsxwriter_book(dest / "X08_far_cell.xlsx", {"成交客户": _rows(CLOSED_HEADERS, [closed(1900)]),
