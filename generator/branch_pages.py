@@ -18,7 +18,7 @@ from .complaints import ComplaintsAnalysis, ComplaintsData, analyse_complaints
 from .dashboards import DASH, _chart, _h, _issue_table, _table
 from .rules import Rules
 from .branch_workbook import teams_from_report
-from .survey import KANO_CLASSES, SurveyAnalysis, SurveyData, analyse_survey
+from .survey import GAP_RULE, KANO_CLASSES, SurveyAnalysis, SurveyData, analyse_survey
 
 __all__ = ["GENERATED", "branch_pages", "overdue_section", "survey_chart"]
 
@@ -76,7 +76,7 @@ def _survey_page(data: SurveyData | None, result: SurveyAnalysis | None) -> str:
     if result is None:
         return "\n\n".join(parts + ["满意度调查表无法使用。", _file_line(data)]) + "\n"
     parts += [
-        f"有效问卷 {result.respondents} 份。每个服务项目的差距 = 平均重要度 − 平均满意度，差距越大越应优先改进。"
+        f"有效问卷 {result.respondents} 份。每个服务项目取平均分，{GAP_RULE}。"
         f"四象限按重要度 {_num(result.importance_split)}、满意度 {_num(result.satisfaction_split)} 分界"
         "（等于分界值算“高”）：左上“优先改进”，右上“继续保持”，左下“次要改进”，右下“可能过度投入”。",
         survey_chart(result) if result.ranked else "没有可分析的评分。",

@@ -26,7 +26,7 @@ from .dashboards import aggregate
 from .issues import ISSUE_TYPES, Issue
 from .rules import QUADRANTS as CLIENT_QUADRANTS
 from .rules import Rules
-from .survey import KANO_CLASSES, SurveyAnalysis, SurveyData, analyse_survey
+from .survey import GAP_RULE, KANO_CLASSES, SurveyAnalysis, SurveyData, analyse_survey
 from .workbook import SEVERITY_TEXT, Cells, atomic_workbook
 
 __all__ = [
@@ -186,7 +186,7 @@ def _survey(wb: Workbook, cells: Cells, data: SurveyData | None, result: SurveyA
     s.ws.set_column(2, 8, 11)
     s.ws.set_column(9, 12, 10)
     s.title("客户满意度：重要度与满意度差距分析",
-            "差距 = 重要度 − 满意度，差距越大越需要优先改进；评分 1–5 分。")
+            f"{GAP_RULE}；评分 1–5 分。")
     if data is None or result is None:
         s.note("本次没有提交满意度调查表（含“满意度调查”工作表的文件）。")
         return

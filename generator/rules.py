@@ -163,9 +163,17 @@ class Limits(_Strict):
 
 # -- branch level: survey, complaints, campaigns (domain.md §9) ---------------------
 
+# A life-insurance branch's own services. The standard's example set is a property
+# insurer's (定损, 现场响应); it is kept as a named example, usable by name.
 DEFAULT_SURVEY_ATTRIBUTES = (
-    "热线容易接通", "人员专业能力", "现场响应速度", "定损公平合理", "理赔及时", "理赔手续简便", "整体服务态度",
+    "热线容易接通", "代理人专业能力", "条款讲解清楚", "保全办理便捷", "回访及时", "理赔及时", "理赔手续简便",
+    "整体服务态度",
 )
+PROPERTY_INSURER_EXAMPLE = "财产险公司示例"
+DEFAULT_SURVEY_EXAMPLES: dict[str, list[str]] = {
+    PROPERTY_INSURER_EXAMPLE: ["热线容易接通", "人员专业能力", "现场响应速度", "定损公平合理", "理赔及时",
+                               "理赔手续简便", "整体服务态度"],
+}
 DEFAULT_COMPLAINT_CATEGORIES: dict[str, list[str]] = {
     "业务本身": ["业务", "产品", "条款", "理赔", "business"],
     "人员-迟到": ["迟到", "不守时", "人员迟到", "lateness"],
@@ -184,7 +192,21 @@ class SurveyGrid(_Strict):
 
 class Survey(_Strict):
     attributes: list[str] = Field(default_factory=lambda: list(DEFAULT_SURVEY_ATTRIBUTES), min_length=1)
+    # Named attribute sets kept for reference; `attributes` may name one instead of listing.
+    examples: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_SURVEY_EXAMPLES))
     grid: SurveyGrid = Field(default_factory=SurveyGrid)  # type: ignore[arg-type]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _attributes_by_name(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("attributes"), str):
+            examples = data.get("examples", DEFAULT_SURVEY_EXAMPLES)
+            name = data["attributes"]
+            if not isinstance(examples, dict) or name not in examples:
+                known = "、".join(examples) if isinstance(examples, dict) else ""
+                raise ValueError(f"survey.attributes：没有名为“{name}”的示例（可用：{known or '无'}）")
+            data = {**data, "attributes": examples[name]}
+        return data
 
 
 class Complaints(_Strict):

@@ -17,10 +17,11 @@ blank cell is "not answered" and no problem.
     >>> [a.attribute for a in analyse_survey(data, load_rules()).ranked][:2]         # doctest: +SKIP
 
 Analysis per attribute (:func:`analyse_survey`): mean importance and satisfaction over
-the respondents who scored both, the gap (importance − satisfaction), a priority rank
-(gap descending, then importance descending), the quadrant of the importance ×
+the respondents who scored both, the gap as the standard's comparison table defines it
+(satisfaction − importance, so 理赔及时 4.2 / 2.1 gives −2.1), a priority rank (the most
+negative gap first, then importance descending), the quadrant of the importance ×
 satisfaction grid, and the Kano class (the most frequent class of the standard
-evaluation table).
+evaluation table, named as the standard names the three it defines).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from .schema import TOTAL_WORDS, column_letter, normalize_header
 
 __all__ = [
     "SURVEY_SHEET", "COMPLAINTS_SHEET", "BRANCH_ISSUE_CODES", "BranchKind", "branch_file_kind",
-    "SCORE_PARTS", "KANO_PARTS", "KANO_ANSWERS", "KANO_TABLE", "KANO_CLASSES", "QUADRANTS",
+    "SCORE_PARTS", "KANO_PARTS", "KANO_ANSWERS", "KANO_TABLE", "KANO_CLASSES", "QUADRANTS", "GAP_RULE",
     "Response", "SurveyData", "AttributeResult", "SurveyAnalysis",
     "parse_score", "parse_kano_answer", "kano_class", "read_survey", "analyse_survey",
 ]
@@ -93,9 +94,12 @@ KANO_TABLE: dict[tuple[str, str], str] = {
     for f, row in zip(_ORDER, ("QAAAO", "RIIIM", "RIIIM", "RIIIM", "RRRRQ"))
     for d, cls in zip(_ORDER, row)
 }
+# M/O/A carry the standard's own names; I/R/Q are the questionnaire's other outcomes.
 KANO_CLASSES: dict[str, str] = {
-    "M": "必备型", "O": "期望型", "A": "魅力型", "I": "无差异型", "R": "反向型", "Q": "可疑回答",
+    "M": "当然质量", "O": "期望质量", "A": "迷人质量", "I": "无差异型", "R": "反向型", "Q": "可疑回答",
 }
+# How the gap is computed and read; the branch workbook and the survey page both print it.
+GAP_RULE = "差距 = 满意度 − 重要度：满意度低于重要度时差距为负，负得越多越要优先改进"
 # Ties between equally frequent classes go to the class that matters most to get right.
 _KANO_TIE = "MOAIRQ"
 
@@ -429,8 +433,8 @@ class AttributeResult:
     respondents: int  # respondents who scored both importance and satisfaction
     importance: float
     satisfaction: float
-    gap: float  # importance − satisfaction
-    rank: int  # 1 = fix first
+    gap: float  # satisfaction − importance (negative: falls short of what clients expect)
+    rank: int  # 1 = fix first (most negative gap)
     quadrant: str
     kano: str | None = None  # class letter (A/O/M/I/R/Q), None without Kano answers
     kano_counts: dict[str, int] = field(default_factory=dict)
@@ -500,13 +504,14 @@ def analyse_survey(data: SurveyData, rules: Rules) -> SurveyAnalysis:
         imp_split = Fraction(grid.importance or 3).limit_denominator()
         sat_split = Fraction(grid.satisfaction or 3).limit_denominator()
     order = {a: i for i, a in enumerate(data.attributes)}
-    stats.sort(key=lambda s: (-(s[2] - s[3]), -s[2], order[s[0]]))
+    # Most negative gap (satisfaction − importance) first; ties: the more important first.
+    stats.sort(key=lambda s: (s[3] - s[2], -s[2], order[s[0]]))
     ranked = []
     for rank, (attr, n, imp, sat) in enumerate(stats, start=1):
         letter, counts = _kano_result(data.responses, attr)
         ranked.append(AttributeResult(
             attribute=attr, respondents=n, importance=float(imp), satisfaction=float(sat),
-            gap=float(imp - sat), rank=rank, quadrant=QUADRANTS[(imp >= imp_split, sat >= sat_split)],
+            gap=float(sat - imp), rank=rank, quadrant=QUADRANTS[(imp >= imp_split, sat >= sat_split)],
             kano=letter, kano_counts=counts))
     kano_only = {}
     for attr in data.kano_attributes:

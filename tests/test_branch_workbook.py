@@ -135,6 +135,26 @@ def test_workbook_sheets_and_key_cells(run, workbook):
     assert cr[r + 2][:3] == [1, top.key, top.name] and cr[r + 2][6] == pytest.approx(top.points)
 
 
+def test_survey_gap_is_satisfaction_minus_importance(run, workbook):
+    _, survey, _, _, _ = run
+    sv = _cells(openpyxl.load_workbook(workbook)["满意度分析"])
+    assert any("差距 = 满意度 − 重要度" in str(v) for row in sv[:3] for v in row if v)
+    r, c = _find(sv, "排序")
+    assert sv[r][3:8] == ["重要度", "满意度", "差距", "四象限", "卡诺类型"]
+    table = [row for row in sv[r + 1:] if isinstance(row[0], int)]
+    assert table and all(row[5] == pytest.approx(row[4] - row[3]) for row in table)
+    gaps = [row[5] for row in table]
+    assert gaps == sorted(gaps) and gaps[0] < 0  # the most negative gap is fixed first
+    # The sample's 理赔及时 follows the standard's example (4.2 / 2.1): it ranks first.
+    assert table[0][1] == "理赔及时" and table[0][7] == "M 当然质量"
+    notes = " ".join(str(v) for row in sv for v in row if v)
+    assert "M 当然质量；O 期望质量；A 迷人质量" in notes and "必备型" not in notes
+    page = branch_pages(run[0], survey, run[2], run[3], RULES)[f"{GENERATED}/survey.md"]
+    assert "差距 = 满意度 − 重要度" in page and "A 迷人质量" in page
+    ranked = analyse_survey(survey, RULES).ranked
+    assert ranked[0].gap < 0 and f"{ranked[0].gap:.2f}" in page
+
+
 def test_workbook_has_native_charts(workbook):
     with zipfile.ZipFile(workbook) as zf:
         charts = [n for n in zf.namelist() if n.startswith("xl/charts/chart")]

@@ -9,6 +9,7 @@ from generator.issues import ISSUE_TYPES
 from generator.parse import ValueProblem
 from generator.rules import Rules, load_rules
 from generator.survey import (
+    KANO_CLASSES,
     KANO_TABLE,
     BRANCH_ISSUE_CODES,
     analyse_survey,
@@ -71,16 +72,17 @@ def test_gap_ranking_and_grid_by_hand(tmp_path):
     assert data.issues == [] and data.status == "ok"
     assert (data.rows.read, data.rows.accepted, data.rows.rejected) == (5, 5, 0)
     result = analyse_survey(data, RULES)
-    # By hand: A 23/5=4.6, 15/5=3.0, gap 1.6 · B 4.4, 3.6, 0.8 · E 4.0, 3.2, 0.8 ·
-    # D 2.4, 2.4, 0 · C 2.8, 4.4, −1.6. B and E tie on the gap; B is more important.
+    # By hand, gap = satisfaction − importance: A 23/5=4.6, 15/5=3.0, gap −1.6 ·
+    # B 4.4, 3.6, −0.8 · E 4.0, 3.2, −0.8 · D 2.4, 2.4, 0 · C 2.8, 4.4, +1.6.
+    # The most negative gap is fixed first; B and E tie on the gap, B is more important.
     got = [(a.rank, a.attribute, a.respondents, round(a.importance, 6), round(a.satisfaction, 6), round(a.gap, 6))
            for a in result.ranked]
     assert got == [
-        (1, A, 5, 4.6, 3.0, 1.6),
-        (2, B, 5, 4.4, 3.6, 0.8),
-        (3, E, 5, 4.0, 3.2, 0.8),
+        (1, A, 5, 4.6, 3.0, -1.6),
+        (2, B, 5, 4.4, 3.6, -0.8),
+        (3, E, 5, 4.0, 3.2, -0.8),
         (4, D, 5, 2.4, 2.4, 0.0),
-        (5, C, 5, 2.8, 4.4, -1.6),
+        (5, C, 5, 2.8, 4.4, 1.6),
     ]
     # Splits: mean of the five means: (4.6+4.4+2.8+2.4+4.0)/5 = 3.64; (3.0+3.6+4.4+2.4+3.2)/5 = 3.32.
     assert result.importance_split == pytest.approx(3.64)
@@ -89,7 +91,7 @@ def test_gap_ranking_and_grid_by_hand(tmp_path):
         A: "优先改进", E: "优先改进", B: "继续保持", D: "次要改进", C: "可能过度投入"}
     # Kano pairs of A: O, M, M, A, M → must-be.
     a = result.ranked[0]
-    assert (a.kano, a.kano_counts, a.kano_name) == ("M", {"M": 3, "O": 1, "A": 1}, "必备型")
+    assert (a.kano, a.kano_counts, a.kano_name) == ("M", {"M": 3, "O": 1, "A": 1}, "当然质量")
     assert result.ranked[1].kano is None
 
 
@@ -194,8 +196,38 @@ def test_branch_file_kind(tmp_path):
     assert branch_file_kind(tmp_path / "e.csv") is None
 
 
+def test_standard_example_gap_is_negative(tmp_path):
+    # The standard's comparison table: 理赔及时 importance 4.2, satisfaction 2.1 → −2.1.
+    rows = [["理赔及时·重要度", "理赔及时·满意度", "回访及时·重要度", "回访及时·满意度"]]
+    rows += [[i, s, 3, 4] for i, s in [(5, 2), (4, 2), (4, 3), (4, 2), (4, 1), (4, 2), (4, 3), (4, 2), (5, 2), (4, 2)]]
+    result = analyse_survey(read_survey(write_sheet(tmp_path / "s.xlsx", "满意度调查", rows), RULES), RULES)
+    first, second = result.ranked
+    assert (first.attribute, first.importance, first.satisfaction) == ("理赔及时", pytest.approx(4.2), pytest.approx(2.1))
+    assert first.gap == pytest.approx(-2.1) and first.rank == 1
+    assert (second.attribute, second.gap) == ("回访及时", pytest.approx(1.0))
+
+
+def test_kano_names_are_the_standards():
+    assert [KANO_CLASSES[c] for c in "MOA"] == ["当然质量", "期望质量", "迷人质量"]
+    assert set(KANO_CLASSES) == {"M", "O", "A", "I", "R", "Q"}
+
+
+def test_default_attributes_fit_a_life_branch_and_keep_the_example(tmp_path):
+    attrs = RULES.survey.attributes
+    assert not {"定损公平合理", "现场响应速度"} & set(attrs) and {"理赔及时", "保全办理便捷"} <= set(attrs)
+    example = RULES.survey.examples["财产险公司示例"]
+    assert "定损公平合理" in example and "现场响应速度" in example
+    # A rules file may pick the example set by name.
+    data = RULES.model_dump(mode="json")
+    data["survey"]["attributes"] = "财产险公司示例"
+    assert Rules.model_validate(data).survey.attributes == example
+    data["survey"]["attributes"] = "不存在的示例"
+    with pytest.raises(ValueError, match="不存在的示例"):
+        Rules.model_validate(data)
+
+
 def test_rules_defaults_and_old_files_load(tmp_path):
-    assert RULES.survey.attributes[0] == "热线容易接通" and len(RULES.survey.attributes) == 7
+    assert RULES.survey.attributes[0] == "热线容易接通" and len(RULES.survey.attributes) == 8
     assert RULES.complaints.open_limit_days == 30
     data = RULES.model_dump(mode="json", exclude={"survey", "complaints", "campaigns"})
     old = Rules.model_validate(data)
