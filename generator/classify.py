@@ -10,25 +10,17 @@ agent gave one, otherwise by name + phone, so one client's policies group togeth
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from datetime import date
 from typing import Any
 
+from .clients import assign_keys, client_key, group_clients, latest, true_ratings, warn_conflicts
 from .models import Book, Record
 from .rules import RATINGS, Rules
 from .schema import normalize_header
 
 _MARK_ORDER = {"☆": 0, "✓": 1, "◎": 2}
 _RATING_KEYS = {"经济条件": "economy", "保险意识": "awareness", "影响力": "influence"}
-
-
-def client_key(agent_id: str, client_id: str | None, name: str | None, phone: str | None) -> str:
-    """Stable id of a client within an agent's book (the given 客户编号 when present)."""
-    if client_id:
-        return client_id
-    digest = hashlib.sha1(f"{agent_id}|{name}|{phone}".encode()).hexdigest()[:8].upper()
-    return f"K{digest}"
 
 
 def ratings_of(rec: Record) -> dict[str, str]:
@@ -44,49 +36,56 @@ def experiences_for(quadrant: str, rules: Rules) -> list[tuple[str, str]]:
 
 
 def classify_book(book: Book, rules: Rules, *, today: date) -> None:
-    """Fill grade, quadrant, actions and experiences on every record, and book.kpis."""
-    agent_id = book.agent.agent_id
-    for rec in book.closed:
-        rec.client_key = client_key(agent_id, rec.get("client_id"), rec.get("holder_name"), rec.get("holder_phone"))
-    for rec in book.prospects:
-        rec.client_key = client_key(agent_id, rec.get("client_id"), rec.get("name"), rec.get("phone"))
+    """Fill grade, quadrant, actions and experiences on every record, and book.kpis.
 
-    policies: dict[str, list[Record]] = defaultdict(list)
-    for rec in book.closed:
-        policies[rec.client_key].append(rec)
+    Every row of one client gets the same tier, worked out once from the client's
+    ratings (:func:`generator.clients.true_ratings`); rows that disagree are warned about.
+    """
+    agent_id = book.agent.agent_id
+    assign_keys(agent_id, book.closed, "holder_name", "holder_phone")
+    assign_keys(agent_id, book.prospects, "name", "phone")
+    policies = group_clients(book.closed)
+    people = group_clients(book.prospects)
+    warn_conflicts(book, policies)
+    warn_conflicts(book, people)
     referrers = _referrers(book)
 
-    for rec in book.closed:
-        own = policies[rec.client_key]
+    for key, own in policies.items():
         first = min((p.get("policy_date") for p in own if p.get("policy_date")), default=None)
         signals = {
             "policies": len(own),
-            "referred": rec.client_key in referrers,
+            "referred": key in referrers,
             "tenure_years": (today - first).days / 365.25 if first else 0.0,
         }
-        _tier(rec, "closed", rules, signals)
-    for rec in book.prospects:
-        _tier(rec, "prospect", rules, {"policies": 0, "referred": rec.client_key in referrers, "tenure_years": 0.0})
+        _tier(own, "closed", rules, signals)
+    for key, rows in people.items():
+        _tier(rows, "prospect", rules, {"policies": 0, "referred": key in referrers, "tenure_years": 0.0})
 
     book.kpis = compute_kpis(book, rules, policies, referrers)
 
 
-def _tier(rec: Record, kind: Any, rules: Rules, signals: dict[str, Any]) -> None:
-    rec.grade = rules.grade(kind, ratings_of(rec))
+def _tier(records: list[Record], kind: Any, rules: Rules, signals: dict[str, Any]) -> None:
+    """One tier for all rows of one client, from the client's true ratings."""
+    ratings = true_ratings(records)
+    speaker = latest(records)
+    grade = rules.grade(kind, {label: ratings[key] for label, key in _RATING_KEYS.items()})
     derived = []
-    capability = rec.get("capability")
+    capability = ratings["capability"]
     if not capability:
-        high = rec.get("economy") in rules.quadrants.derive.capability_high_when_economy
+        high = ratings["economy"] in rules.quadrants.derive.capability_high_when_economy
         capability = "高" if high else "低"
         derived.append("资产能力")
-    trust = rec.get("trust")
+    trust = ratings["trust"]
     if not trust:
-        trust = "高" if _trusted(rec, rules, signals) else "低"
+        trust = "高" if _trusted(speaker, rules, signals) else "低"
         derived.append("信赖程度")
-    rec.capability, rec.trust, rec.derived = capability, trust, tuple(derived)
-    rec.quadrant = rules.quadrant(capability, trust)
-    rec.actions = list(rules.actions[kind][rec.grade])
-    rec.experiences = experiences_for(rec.quadrant, rules)
+    quadrant = rules.quadrant(capability, trust)
+    actions = list(rules.actions[kind][grade])
+    experiences = experiences_for(quadrant, rules)
+    for rec in records:
+        rec.grade, rec.quadrant = grade, quadrant
+        rec.capability, rec.trust, rec.derived = capability, trust, tuple(derived)
+        rec.actions, rec.experiences = list(actions), list(experiences)
 
 
 def _trusted(rec: Record, rules: Rules, signals: dict[str, Any]) -> bool:
@@ -102,27 +101,38 @@ def _trusted(rec: Record, rules: Rules, signals: dict[str, Any]) -> bool:
 
 
 def _referrers(book: Book) -> set[str]:
-    """Client keys of everyone named as 介绍人 by another record of the same book."""
-    by_ref: dict[str, set[str]] = defaultdict(set)
-    for rec in book.closed:
-        for ref in (rec.get("client_id"), rec.get("holder_name")):
-            if ref:
-                by_ref[normalize_header(ref)].add(rec.client_key)
-    for rec in book.prospects:
-        for ref in (rec.get("client_id"), rec.get("name")):
-            if ref:
-                by_ref[normalize_header(ref)].add(rec.client_key)
+    """Client keys of everyone named as 介绍人 by another client of the same book.
+
+    Resolved as :mod:`generator.referrals` does: 客户编号 first, then a name that
+    belongs to exactly one other client. An ambiguous name credits nobody, so it moves
+    neither the referral KPI nor derived trust.
+    """
+    by_id: dict[str, str] = {}
+    by_name: dict[str, set[str]] = defaultdict(set)
+    for rec in (*book.closed, *book.prospects):
+        for ident in (rec.client_key, rec.get("client_id")):
+            if ident:
+                by_id.setdefault(normalize_header(ident), rec.client_key)
+        name = rec.get("holder_name") or rec.get("name")
+        if name:
+            by_name[normalize_header(name)].add(rec.client_key)
     found: set[str] = set()
     for rec in (*book.closed, *book.prospects):
         ref = rec.get("referrer")
-        if ref:
-            found.update(k for k in by_ref.get(normalize_header(ref), ()) if k != rec.client_key)
+        if not ref:
+            continue
+        folded = normalize_header(ref)
+        target = by_id.get(folded)
+        if target is None:
+            others = by_name.get(folded, set()) - {rec.client_key}
+            target = next(iter(others)) if len(others) == 1 else None
+        if target is not None and target != rec.client_key:
+            found.add(target)
     return found
 
 
-def _latest(records: list[Record]) -> Record:
-    """A client's current tier comes from their most recent policy."""
-    return max(records, key=lambda r: (r.get("policy_date") or date.min, r.row))
+# Kept for older imports: a client's current tier comes from their most recent row.
+_latest = latest
 
 
 def compute_kpis(book: Book, rules: Rules, policies: dict[str, list[Record]], referrers: set[str]) -> dict[str, Any]:

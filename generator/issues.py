@@ -105,6 +105,9 @@ _TYPES = [
     IssueType("unknown-client", "warning", "row", "服务记录找不到客户",
               "服务记录中的客户“{value}”在成交客户和未成交客户中都找不到。",
               "填写客户编号，或与客户表完全一致的姓名。"),
+    IssueType("conflicting-ratings", "warning", "row", "同一客户的评级前后不一致",
+              "客户“{value}”的几行保单对{column}填写不一致：{detail}。",
+              "同一位客户只应有一套评级：把各行改成一致，或只在最新的一行填写，其余留空。"),
     # -- branch files: satisfaction survey and complaints log ---------------------
     IssueType("invalid-score", "error", "row", "评分不在 1–5 之间",
               "“{column}”的值“{value}”不是有效评分：{detail}。",

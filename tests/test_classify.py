@@ -101,3 +101,64 @@ def test_empty_book_has_no_rates():
     b = book_of()
     classify_book(b, RULES, today=TODAY)
     assert b.kpis["addon_rate"] is None and b.kpis["clients"] == 0
+
+
+def test_one_client_one_grade_with_one_warning_naming_every_row():
+    old = policy(2, "甲", "13800000001", when=date(2020, 1, 1))  # A on this row
+    new = policy(5, "甲", "13800000001", eco="一般", aware="强", infl="一般", when=date(2024, 6, 1))
+    other = policy(3, "乙", "13800000002")
+    b = book_of([old, other, new])
+    classify_book(b, RULES, today=TODAY)
+    assert old.client_key == new.client_key
+    # The most recently dated row gives the ratings: 一般/强/一般 is C for a closed client.
+    assert old.grade == new.grade == "C"
+    assert old.quadrant == new.quadrant and old.actions == new.actions
+    warnings = [i for i in b.issues if i.code == "conflicting-ratings"]
+    assert len(warnings) == 1
+    w = warnings[0]
+    assert (w.sheet, w.row) == ("成交客户", 5)
+    assert "第 2 行" in w.message and "第 5 行" in w.message and "经济条件" in w.message
+    assert "影响力" in w.message and "保险意识" not in w.column
+    assert b.kpis["grades_closed"]["C"] == 1 and b.kpis["issues"]["warning"] == 1
+    assert b.status == "warnings"
+
+
+def test_optional_rating_blank_on_newest_row_is_no_conflict():
+    old = policy(2, "甲", "13800000001", when=date(2020, 1, 1), cap="高", trust="高")
+    new = policy(3, "甲", "13800000001", eco="一般", when=date(2024, 6, 1))
+    b = book_of([old, new])
+    classify_book(b, RULES, today=TODAY)
+    # 经济条件 differs; a blank 资产能力/信赖程度 on one row is no disagreement.
+    assert [i.column for i in b.issues if i.code == "conflicting-ratings"] == ["经济条件"]
+    # 资产能力/信赖程度 given only on the older row still count: each rating comes from the
+    # most recently dated row that fills it.
+    assert (new.capability, new.trust, new.derived) == ("高", "高", ())
+    assert old.quadrant == new.quadrant == "宠爱"
+
+
+def test_row_without_id_joins_the_client_with_that_name_and_phone():
+    a = policy(2, "甲", "13800000001", cid="C7")
+    b_ = policy(3, "甲", "13800000001")
+    c = policy(4, "甲", "13800000009")  # same name, other phone: another person
+    b = book_of([a, b_, c])
+    classify_book(b, RULES, today=TODAY)
+    assert a.client_key == b_.client_key == "C7"
+    assert c.client_key != "C7"
+    assert b.kpis["clients"] == 2
+
+
+def test_ambiguous_referrer_counts_for_neither_kpi_nor_trust():
+    a = policy(2, "甲", "13800000001", eco="一般")
+    a2 = policy(3, "甲", "13800000002", eco="一般")  # a second 甲
+    c = policy(4, "乙", "13800000003", eco="一般", referrer="甲")
+    b = book_of([a, a2, c])
+    classify_book(b, RULES, today=TODAY)
+    assert b.kpis["referral_clients"] == 0
+    assert a.trust == a2.trust == "低"
+    # By 客户编号 the same referral counts.
+    a3 = policy(2, "甲", "13800000001", eco="一般", cid="C1")
+    a4 = policy(3, "甲", "13800000002", eco="一般")
+    c2 = policy(4, "乙", "13800000003", eco="一般", referrer="C1")
+    b2 = book_of([a3, a4, c2])
+    classify_book(b2, RULES, today=TODAY)
+    assert b2.kpis["referral_clients"] == 1 and a3.trust == "高" and a4.trust == "低"
