@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any, Sequence
 
 from .campaign import ALL_MONTHS, CampaignResult, Standing
-from .complaints import ComplaintsAnalysis, ComplaintsData, analyse_complaints
+from .complaints import ComplaintsAnalysis, ComplaintsData, analyse_complaints, overdue_title, response_window
 from .dashboards import DASH, _chart, _h, _issue_table, _table
 from .rules import Rules
 from .branch_workbook import teams_from_report
@@ -96,14 +96,15 @@ def _survey_page(data: SurveyData | None, result: SurveyAnalysis | None) -> str:
 
 
 def overdue_section(a: ComplaintsAnalysis, *, heading: str = "##") -> str:
-    """The overdue open complaints as a Markdown section — date, agent, team, category,
-    age; never the content. Also meant for the data-quality page."""
-    title = f"{heading} 超过 {a.open_limit_days} 天仍未结案的投诉"
+    """The overdue open complaints (either clock) as a Markdown section — date, agent,
+    team, category, age, which clock; never the content. Also meant for the data-quality page."""
+    title = f"{heading} {overdue_title(a)}"
     if not a.overdue:
-        return f"{title}\n\n没有超期未结案的投诉。"
-    rows = [[_h(o.date.isoformat()), _h(o.agent_id), _h(o.team), _h(o.category), str(o.age_days), str(o.row)]
-            for o in a.overdue]
-    return f"{title}\n\n" + _table(["投诉日期", "工号", "团队", "类别", "已过天数", "原表行"], rows, numeric_from=4)
+        return f"{title}\n\n没有逾期的投诉。"
+    rows = [[_h(o.date.isoformat()), _h(o.agent_id), _h(o.team), _h(o.category), str(o.age_days),
+             _h("、".join(o.reasons)), str(o.row)] for o in a.overdue]
+    return f"{title}\n\n" + _table(["投诉日期", "工号", "团队", "类别", "已过天数", "逾期原因", "原表行"], rows,
+                                    numeric_from=4)
 
 
 def _complaints_page(data: ComplaintsData | None, a: ComplaintsAnalysis | None) -> str:
@@ -113,6 +114,8 @@ def _complaints_page(data: ComplaintsData | None, a: ComplaintsAnalysis | None) 
     if a is None:
         return "\n\n".join(parts + ["投诉记录表无法使用。", _file_line(data)]) + "\n"
     cards = [("投诉", a.total), ("处理中", a.open), ("已结案", a.closed),
+             (f"{response_window(a.first_response_days)}回应", a.responded_in_time),
+             ("逾期未回应", a.awaiting_response),
              ("平均结案天数", _num(a.mean_days_to_close, 1)), ("结案天数中位数", _num(a.median_days_to_close, 1))]
     cats = list(a.by_category)
     parts += [

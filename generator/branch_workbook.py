@@ -21,7 +21,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from .campaign import ALL_MONTHS, CampaignResult, Standing
-from .complaints import ComplaintsAnalysis, ComplaintsData, analyse_complaints
+from .complaints import ComplaintsAnalysis, ComplaintsData, analyse_complaints, overdue_title, response_window
 from .dashboards import aggregate
 from .issues import ISSUE_TYPES, Issue
 from .rules import QUADRANTS as CLIENT_QUADRANTS
@@ -248,6 +248,9 @@ def _complaints(wb: Workbook, cells: Cells, data: ComplaintsData | None, a: Comp
         return
     s.note(f"文件：{data.source}　投诉 {a.total} 条：处理中 {a.open} 条，已结案 {a.closed} 条"
            f"（读取 {data.rows.read}，拒绝 {data.rows.rejected}）。")
+    s.note(f"首次回应：{response_window(a.first_response_days)}内回应 {a.responded_in_time} 条，"
+           f"回应晚了 {a.responded_late} 条，逾期仍未回应 {a.awaiting_response} 条"
+           f"（没填回应日期时，以结案日期为回应）。")
     s.row += 1
     s.section("未结案投诉的时长")
     top, last = s.table(["已过天数", "条数"], [[k, v] for k, v in a.open_by_age.items()], ("bold", "int"))
@@ -270,13 +273,14 @@ def _complaints(wb: Workbook, cells: Cells, data: ComplaintsData | None, a: Comp
     rows = [[team, *(counts.get(c, 0) for c in cats), sum(counts.values())] for team, counts in a.by_team.items()]
     rows.append(["合计", *(a.by_category[c] for c in cats), a.total])
     s.table(["团队", *cats, "合计"], rows, ("bold", *(["int"] * (len(cats) + 1))))
-    s.section(f"超过 {a.open_limit_days} 天仍未结案")
+    s.section(overdue_title(a))
     if a.overdue:
-        s.table(["投诉日期", "工号", "团队", "类别", "已过天数", "原表行"],
-                [[o.date, o.agent_id, o.team, o.category, o.age_days, o.row] for o in a.overdue],
-                (None, "text", None, None, "int", "int"))
+        s.table(["投诉日期", "工号", "团队", "类别", "已过天数", "逾期原因", "原表行"],
+                [[o.date, o.agent_id, o.team, o.category, o.age_days, "、".join(o.reasons), o.row]
+                 for o in a.overdue],
+                (None, "text", None, None, "int", None, "int"))
     else:
-        s.note("没有超期未结案的投诉。")
+        s.note("没有逾期的投诉。")
 
 
 def _standings(s: _Sheet, title: str, lines: list[Standing], team: bool) -> None:

@@ -2,11 +2,16 @@
 
 A complaints workbook has a sheet ``投诉记录``, one row per complaint: 投诉日期, 工号 of
 the agent concerned, 投诉类别 (from ``rules.complaints.categories``), 投诉内容, 处理状态
-(处理中 / 已结案) and 结案日期. Problems are issues like the agent books' (file, sheet,
+(处理中 / 已结案), 首次回应日期 (optional) and 结案日期. Problems are issues like the agent books' (file, sheet,
 Excel row, column, code), and read = accepted + rejected.
 
 The description (投诉内容) may name the client, so it is read for nothing: it is not
 kept on the :class:`Complaint`, and no output can show it.
+
+Two clocks run on every complaint, both rules data: the first response
+(``rules.complaints.first_response_days``; the standard asks for the same day or the
+next) and the closure (``open_limit_days``). An open complaint is overdue on either.
+A closing date counts as a response when no response date was written.
 
     >>> from datetime import date
     >>> from generator.rules import load_rules
@@ -34,7 +39,7 @@ from .survey import COMPLAINTS_SHEET, find_header_row, finish_status, read_branc
 __all__ = [
     "COMPLAINTS", "STATUSES", "OPEN", "CLOSED", "NO_TEAM",
     "Complaint", "ComplaintsData", "Overdue", "ComplaintsAnalysis",
-    "read_complaints", "analyse_complaints", "age_labels",
+    "read_complaints", "analyse_complaints", "age_labels", "response_window", "overdue_title",
 ]
 
 OPEN, CLOSED = "处理中", "已结案"
@@ -60,6 +65,9 @@ COMPLAINTS = Sheet(
                hint="简要描述；不会出现在任何报表中", width=40),
         Column("status", "处理状态", "choice", False, ("状态", "status"),
                hint="处理中 / 已结案；不填时有结案日期即视为已结案", width=10),
+        Column("responded", "首次回应日期", "date", False,
+               ("回应日期", "首次答复日期", "首次联系日期", "first response"), not_future=True,
+               hint="第一次联系投诉客户的日期", width=12),
         Column("closed", "结案日期", "date", False, ("结案时间", "办结日期", "closed date"), not_future=True,
                hint="已结案时填写", width=12),
     ),
@@ -76,10 +84,16 @@ class Complaint:
     category: str
     status: str  # 处理中 / 已结案
     closed: _dt.date | None = None
+    responded: _dt.date | None = None  # first response, when written
 
     @property
     def days_to_close(self) -> int | None:
         return (self.closed - self.date).days if self.closed else None
+
+    @property
+    def first_response(self) -> _dt.date | None:
+        """The response date, else the closing date (closing answers the client too)."""
+        return self.responded or self.closed
 
 
 @dataclass
@@ -189,6 +203,11 @@ def read_complaints(
             if opened and closed and closed < opened:
                 report("closed-before-opened", "closed", value=closed.isoformat(), detail=opened.isoformat())
                 values["closed"] = None
+            responded = values.get("responded")
+            if opened and responded and responded < opened:
+                report("optional-value-dropped", "responded", value=responded.isoformat(),
+                       detail=f"早于投诉日期 {opened.isoformat()}")
+                values["responded"] = None
             status = values.get("status") or (CLOSED if values.get("closed") else OPEN)
             values["status"] = status
             if status == CLOSED and not values.get("closed") and not any(
@@ -206,7 +225,7 @@ def read_complaints(
         data.rows.accepted += 1
         data.complaints.append(Complaint(
             row=row_no, date=values["date"], agent_id=values["agent_id"], category=values["category"],
-            status=values["status"], closed=values.get("closed")))
+            status=values["status"], closed=values.get("closed"), responded=values.get("responded")))
     finish_status(data)
     return data
 
@@ -235,9 +254,23 @@ def _convert(col: Column, raw: Any, categories: dict[str, str], rules: Rules, to
 # ---------------------------------------------------------------------------- analysis
 
 
+NO_RESPONSE, NOT_CLOSED = "未及时回应", "超期未结案"
+
+
+def overdue_title(a: "ComplaintsAnalysis") -> str:
+    """The overdue list's heading, naming both clocks."""
+    return (f"逾期的投诉（{response_window(a.first_response_days)}未回应，"
+            f"或超过 {a.open_limit_days} 天未结案）")
+
+
+def response_window(days: int) -> str:
+    """How the response clock reads: 0 → 当天, 1 → 当天或第二天, n → n 天内."""
+    return {0: "当天", 1: "当天或第二天"}.get(days, f"{days} 天内")
+
+
 @dataclass(frozen=True)
 class Overdue:
-    """An open complaint older than the limit: where to chase it — no content."""
+    """An open complaint past either clock: where to chase it — no content."""
 
     row: int
     date: date
@@ -245,6 +278,7 @@ class Overdue:
     team: str
     category: str
     age_days: int
+    reasons: tuple[str, ...] = (NOT_CLOSED,)  # 未及时回应 and/or 超期未结案
 
 
 @dataclass
@@ -259,6 +293,10 @@ class ComplaintsAnalysis:
     by_team: dict[str, dict[str, int]]  # team → category → complaints
     overdue: list[Overdue]  # oldest first
     open_limit_days: int
+    first_response_days: int = 1
+    responded_in_time: int = 0  # first response (or closure) within the response clock
+    responded_late: int = 0  # first response after it
+    awaiting_response: int = 0  # open, no response yet, past the response clock
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -266,8 +304,11 @@ class ComplaintsAnalysis:
             "open_by_age": self.open_by_age, "mean_days_to_close": self.mean_days_to_close,
             "median_days_to_close": self.median_days_to_close, "by_category": self.by_category,
             "by_team": self.by_team, "open_limit_days": self.open_limit_days,
+            "first_response_days": self.first_response_days, "responded_in_time": self.responded_in_time,
+            "responded_late": self.responded_late, "awaiting_response": self.awaiting_response,
             "overdue": [{"row": o.row, "date": o.date.isoformat(), "agent_id": o.agent_id, "team": o.team,
-                         "category": o.category, "age_days": o.age_days} for o in self.overdue],
+                         "category": o.category, "age_days": o.age_days, "reasons": list(o.reasons)}
+                        for o in self.overdue],
         }
 
 
@@ -291,10 +332,12 @@ def _bucket(age: int, buckets: list[int], labels: list[str]) -> str:
 def analyse_complaints(
     data: ComplaintsData, rules: Rules, today: date, teams: Mapping[str, str | None] | None = None,
 ) -> ComplaintsAnalysis:
-    """Open complaints by age, time to close, categories by team, overdue list.
+    """Open complaints by age, time to close, both clocks, categories by team, overdue list.
 
     ``teams`` maps 工号 → team (from the agents' books); an unknown 工号 counts under
     ``未分组``. Age is ``today − 投诉日期`` in days; time to close is ``结案日期 − 投诉日期``.
+    An open complaint is overdue when it has no response and its age is past
+    ``first_response_days``, or when its age is past ``open_limit_days``.
     """
     cfg = rules.complaints
     team_of = {normalize_header(k): v for k, v in (teams or {}).items()}
@@ -304,12 +347,18 @@ def analyse_complaints(
     by_team: dict[str, dict[str, int]] = {}
     durations: list[int] = []
     overdue: list[Overdue] = []
-    n_open = 0
+    n_open = in_time = late = awaiting = 0
     for c in data.complaints:
         team = team_of.get(normalize_header(c.agent_id)) or NO_TEAM
         by_category[c.category] = by_category.get(c.category, 0) + 1
         row = by_team.setdefault(team, {k: 0 for k in cfg.categories})
         row[c.category] = row.get(c.category, 0) + 1
+        first = c.first_response
+        if first is not None:
+            if (first - c.date).days <= cfg.first_response_days:
+                in_time += 1
+            else:
+                late += 1
         if c.status == CLOSED:
             if c.days_to_close is not None:
                 durations.append(c.days_to_close)
@@ -317,12 +366,19 @@ def analyse_complaints(
         n_open += 1
         age = (today - c.date).days
         open_by_age[_bucket(age, cfg.age_buckets_days, labels)] += 1
+        reasons = []
+        if first is None and age > cfg.first_response_days:
+            awaiting += 1
+            reasons.append(NO_RESPONSE)
         if age > cfg.open_limit_days:
-            overdue.append(Overdue(c.row, c.date, c.agent_id, team, c.category, age))
+            reasons.append(NOT_CLOSED)
+        if reasons:
+            overdue.append(Overdue(c.row, c.date, c.agent_id, team, c.category, age, tuple(reasons)))
     overdue.sort(key=lambda o: (-o.age_days, o.row))
     return ComplaintsAnalysis(
         total=len(data.complaints), open=n_open, closed=len(data.complaints) - n_open, open_by_age=open_by_age,
         mean_days_to_close=round(statistics.fmean(durations), 2) if durations else None,
         median_days_to_close=float(statistics.median(durations)) if durations else None,
         by_category=by_category, by_team=dict(sorted(by_team.items())), overdue=overdue,
-        open_limit_days=cfg.open_limit_days)
+        open_limit_days=cfg.open_limit_days, first_response_days=cfg.first_response_days,
+        responded_in_time=in_time, responded_late=late, awaiting_response=awaiting)

@@ -212,6 +212,8 @@ class Survey(_Strict):
 class Complaints(_Strict):
     # Canonical category → synonyms, like a vocabulary; a plain list is accepted too.
     categories: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_COMPLAINT_CATEGORIES))
+    # Two clocks: the first response (0 = the same day, 1 = the same day or the next) and closure.
+    first_response_days: int = Field(1, ge=0)
     open_limit_days: int = Field(30, gt=0)
     age_buckets_days: list[int] = Field(default_factory=lambda: [7, 30, 90])
 
@@ -226,6 +228,12 @@ class Complaints(_Strict):
         if any(b <= 0 for b in v) or v != sorted(set(v)):
             raise ValueError("age_buckets_days 应是从小到大、互不相同的正整数")
         return v
+
+    @model_validator(mode="after")
+    def _response_before_closure(self) -> "Complaints":
+        if self.first_response_days > self.open_limit_days:
+            raise ValueError("first_response_days（首次回应时限）不应长于 open_limit_days（结案时限）")
+        return self
 
 
 class CampaignPoints(_Strict):

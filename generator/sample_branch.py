@@ -114,15 +114,21 @@ def complaint_rows(*, complaints: int = 24, seed: int = 7, today: date = SAMPLE_
         closed = None
         if rng.random() < closed_p:
             closed = min(today, opened + timedelta(days=rng.randint(1, 45)))
-        drawn.append((opened, rng.choice(agents), category, rng.choice(_PHRASES[category]), closed))
+        # Most are answered the same day or the next; some late, a few not yet at all.
+        responded: date | None = opened + timedelta(days=rng.choice((0, 0, 0, 1, 1, 1, 1, 3)))
+        if closed is None and rng.random() < 0.5:
+            responded = None
+        elif responded is not None and (responded > today or (closed and responded > closed)):
+            responded = closed or today
+        drawn.append((opened, rng.choice(agents), category, rng.choice(_PHRASES[category]), responded, closed))
     drawn.sort(key=lambda x: x[0])
     rows: list[list[Any]] = [[c.name for c in COMPLAINTS.columns]]
-    for i, (opened, agent, category, text, closed) in enumerate(drawn):
+    for i, (opened, agent, category, text, responded, closed) in enumerate(drawn):
         typed = _CATEGORY_TYPED.get(category, category) if i % 3 == 0 else category
         status: str | None = "已结案" if closed else "处理中"
         if closed and i % 5 == 0:
             status = None  # a closing date alone settles it
-        rows.append([opened, agent, typed, text, status, closed])
+        rows.append([opened, agent, typed, text, status, responded, closed])
     return rows
 
 

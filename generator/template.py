@@ -306,7 +306,7 @@ def write_survey_template(path: Path, rules: Rules, *, kano: bool = False,
 
 def write_complaints_template(path: Path, rules: Rules, *, created: date = TEMPLATE_CREATED) -> None:
     """Blank complaints log (``pasture template --kind complaints``), replaced atomically."""
-    from .complaints import COMPLAINTS, STATUSES
+    from .complaints import COMPLAINTS, STATUSES, response_window
 
     with atomic_workbook(path, created=created, title="客户投诉记录") as wb:
         cells = Cells(wb)
@@ -314,7 +314,9 @@ def write_complaints_template(path: Path, rules: Rules, *, created: date = TEMPL
             "1. 每条投诉填一行：投诉日期、被投诉代理人的工号、投诉类别必填。",
             "2. 投诉类别从下拉列表中选：" + " / ".join(rules.complaints.categories) + "。",
             "3. 处理状态填“处理中”或“已结案”；结案后填写结案日期。不填状态时，有结案日期即视为已结案。",
-            f"4. 超过 {rules.complaints.open_limit_days} 天仍未结案的投诉会列在营业部看板上，请及时跟进到结案。",
+            f"4. 第一次联系投诉客户后填写首次回应日期：应在投诉"
+            f"{response_window(rules.complaints.first_response_days)}回应；"
+            f"超过 {rules.complaints.open_limit_days} 天仍未结案，或逾期仍未回应的投诉会列在营业部看板上。",
             "5. 投诉内容只留在本表中，不会出现在任何报表或网站上；也请尽量不写客户姓名和电话。",
         ])
         ws = wb.add_worksheet(COMPLAINTS.name)

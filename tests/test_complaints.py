@@ -7,7 +7,7 @@ import pytest
 
 from generator.complaints import age_labels, analyse_complaints, read_complaints
 from generator.survey import BRANCH_ISSUE_CODES
-from generator.rules import load_rules
+from generator.rules import Rules, load_rules
 
 from test_survey import flat, write_sheet
 
@@ -68,10 +68,17 @@ def test_analysis_by_hand(data):
         "晨星组": {"业务本身": 2, "人员-迟到": 0, "人员-态度": 2, "人员-技能": 0, "其他": 2},
         "未分组": {"业务本身": 1, "人员-迟到": 0, "人员-态度": 0, "人员-技能": 0, "其他": 0},
     }
-    assert [(o.row, o.date, o.agent_id, o.team, o.category, o.age_days) for o in a.overdue] == [
-        (5, date(2026, 7, 1), "A1003", "晨星组", "其他", 145),
-        (4, date(2026, 10, 1), "A1001", "晨星组", "业务本身", 53),
+    # No row has a response date: every open complaint older than a day is overdue on the
+    # response clock; those older than 30 days on the closure clock as well.
+    both, late = ("未及时回应", "超期未结案"), ("未及时回应",)
+    assert [(o.row, o.date, o.agent_id, o.team, o.category, o.age_days, o.reasons) for o in a.overdue] == [
+        (5, date(2026, 7, 1), "A1003", "晨星组", "其他", 145, both),
+        (4, date(2026, 10, 1), "A1001", "晨星组", "业务本身", 53, both),
+        (3, date(2026, 11, 1), "A1002", "启航组", "人员-迟到", 22, late),
+        (2, date(2026, 11, 20), "A1001", "晨星组", "人员-态度", 3, late),
     ]
+    # Closing dates stand in for responses: 10, 4 and 15 days are all late; row 12 has none.
+    assert (a.responded_in_time, a.responded_late, a.awaiting_response) == (0, 3, 4)
 
 
 def test_description_is_never_kept(data):
@@ -85,7 +92,7 @@ def test_limit_and_buckets_come_from_rules(data):
         update={"open_limit_days": 60, "age_buckets_days": [30]})})
     a = analyse_complaints(data, rules, TODAY, TEAMS)
     assert a.open_by_age == {"0–30 天": 3, "30 天以上": 2}
-    assert [o.row for o in a.overdue] == [5]
+    assert [o.row for o in a.overdue if "超期未结案" in o.reasons] == [5]
     assert age_labels([7, 30, 90]) == ["0–7 天", "8–30 天", "31–90 天", "90 天以上"]
 
 
@@ -109,3 +116,41 @@ def test_branch_codes_are_all_exercised(data, tmp_path):
     survey = read_survey(write_sheet(tmp_path / "s.xlsx", "满意度调查", rows), RULES)
     produced = {i.code for i in (*data.issues, *survey.issues)}
     assert BRANCH_ISSUE_CODES <= produced
+
+
+RESPONSE_ROWS = [
+    ["投诉日期", "工号", "投诉类别", "处理状态", "首次回应日期", "结案日期"],
+    ["2026-11-10", "A1001", "业务本身", "处理中", "2026-11-10", None],   # 2: same day
+    ["2026-11-10", "A1001", "业务本身", "处理中", "2026-11-11", None],   # 3: next day
+    ["2026-11-10", "A1002", "业务本身", "处理中", "2026-11-12", None],   # 4: two days: late
+    ["2026-11-10", "A1002", "业务本身", "处理中", "2026-11-09", None],   # 5: before opened: dropped
+    ["2026-11-22", "A1003", "业务本身", "处理中", None, None],           # 6: yesterday, not yet due
+    ["2026-11-21", "A1003", "业务本身", "处理中", None, None],           # 7: two days, no answer
+    ["2026-10-01", "A1003", "业务本身", "处理中", "2026-10-01", None],   # 8: answered, never closed
+    ["2026-11-01", "A1001", "其他", "已结案", None, "2026-11-02"],       # 9: closing answers it
+]
+
+
+def test_two_clocks_first_response_and_closure(tmp_path):
+    data = read_complaints(write_sheet(tmp_path / "c.xlsx", "投诉记录", RESPONSE_ROWS), RULES, TODAY, agents=TEAMS)
+    assert flat(data.issues) == [["投诉记录", 5, "首次回应日期", "optional-value-dropped"]]
+    assert data.issues[0].column_letter == "E" and data.rows.accepted == 8
+    a = analyse_complaints(data, RULES, TODAY, TEAMS)
+    assert RULES.complaints.first_response_days == 1  # the standard: the same day or the next
+    assert (a.responded_in_time, a.responded_late, a.awaiting_response) == (4, 1, 2)
+    assert [(o.row, o.reasons) for o in a.overdue] == [
+        (8, ("超期未结案",)), (5, ("未及时回应",)), (7, ("未及时回应",))]
+    assert a.to_dict()["overdue"][0]["reasons"] == ["超期未结案"]
+    # A same-day clock makes yesterday's unanswered complaint overdue and the next-day answer late.
+    same_day = RULES.model_copy(update={"complaints": RULES.complaints.model_copy(
+        update={"first_response_days": 0})})
+    b = analyse_complaints(data, same_day, TODAY, TEAMS)
+    assert (b.responded_in_time, b.responded_late, b.awaiting_response) == (2, 3, 3)
+    assert [o.row for o in b.overdue] == [8, 5, 7, 6]
+
+
+def test_response_clock_must_not_outlast_closure():
+    data = RULES.model_dump(mode="json")
+    data["complaints"]["first_response_days"] = 45
+    with pytest.raises(ValueError, match="first_response_days"):
+        Rules.model_validate(data)

@@ -38,3 +38,10 @@ def test_quality_page_teaches_the_survey_gap_and_kano_terms(site):
     # The attribute list comes from the rules file, the example set is named as such.
     assert "、".join(RULES.survey.attributes) in text
     assert "财产险" in text
+
+
+def test_quality_page_states_both_complaint_clocks(site):
+    text = page_text(site, "quality")
+    c = RULES.complaints
+    assert f"时限是 {c.first_response_days} 天" in text and "当天或第二天" in text
+    assert f"超过 {c.open_limit_days} 天还没有结案" in text
