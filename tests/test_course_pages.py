@@ -45,3 +45,35 @@ def test_quality_page_states_both_complaint_clocks(site):
     c = RULES.complaints
     assert f"时限是 {c.first_response_days} 天" in text and "当天或第二天" in text
     assert f"超过 {c.open_limit_days} 天还没有结案" in text
+
+
+def test_grading_page_separates_the_standards_rows_from_the_default_completion(site):
+    html = (site / "course/grading.html").read_text(encoding="utf-8")
+    text = page_text(site, "grading")
+    assert "成交客户只列了 3 种，未成交客户列了 4 种" in text and "默认补全" in text
+    # The standard's own rows, read back from the page, are what the engine does.
+    section = html[html.index("标准给的等级"):]
+    section = section[:section.index("</table>")]
+    books = {"成交客户": "closed", "未成交客户": "prospect"}
+    rows = [[unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)]
+            for tr in re.findall(r"<tr>(.*?)</tr>", section, re.S)]
+    rows = [r for r in rows if r]
+    assert sum(1 for r in rows if r[0] == "成交客户") == 3 and sum(1 for r in rows if r[0] == "未成交客户") == 4
+    for book, economy, awareness, influence, grade in rows:
+        ratings = {"经济条件": economy, "保险意识": awareness, "影响力": influence}
+        assert RULES.grade(books[book], ratings) == grade, (book, ratings)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("page", ["quadrants", "cadence", "experiences", "records", "cycle"])
+def test_each_rule_page_says_what_is_the_standards_and_what_is_a_default(site, page):
+    text = page_text(site, page)
+    assert "标准" in text and "默认" in text and "规则文件" in text
+
+
+def test_the_60_percent_targets_come_with_their_context(site):
+    cycle, quality = page_text(site, "cycle"), page_text(site, "quality")
+    addon, referral = (f"{v * 100:g}%" for v in (RULES.targets.addon_rate, RULES.targets.referral_rate))
+    assert f"分别是 {addon} 和 {referral}" in cycle
+    assert "老客户" in cycle and "持有两张及以上保单的成交客户 ÷ 全部成交客户" in cycle
+    assert "为你介绍过客户的成交客户 ÷ 全部成交客户" in cycle and "不是一个刚入行就要完成的指标" in cycle
+    assert f"目标定在 {referral}" in quality and "参考线" in quality
