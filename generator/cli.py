@@ -17,7 +17,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from . import pipeline
+from . import exits, pipeline
 from .models import Book, RunResult
 from .rules import DEFAULT_RULES_PATH, Rules, RulesError, load_rules
 
@@ -28,7 +28,13 @@ SEVERITY_TEXT = {"error": "[red]错误[/]", "warning": "[yellow]警告[/]"}
 class UsageProblem(click.ClickException):
     """A usage problem the user must fix before anything runs (exit 2)."""
 
-    exit_code = 2
+    exit_code = exits.USAGE
+
+
+class RunBusy(click.ClickException):
+    """Another run holds the output folder or the history store (exit 3)."""
+
+    exit_code = exits.BUSY
 
 
 def _console(err: bool = False) -> Console:
@@ -78,7 +84,7 @@ def _day(value: datetime | None) -> date:
     return value.date() if value else date.today()
 
 
-@click.group()
+@click.group(epilog=exits.help_text())
 @click.version_option(package_name="pasture")
 def cli() -> None:
     """Pasture (客户牧场): grade insurance clients and plan their service.
@@ -91,7 +97,7 @@ def cli() -> None:
     """
 
 
-@cli.command()
+@cli.command(epilog=exits.help_text())
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Output folder (workbooks/, report.json).")
@@ -131,9 +137,11 @@ def build(inputs: tuple[Path, ...], out_dir: Path, rules_path: Path | None, toda
     if executor == "dask" and not scheduler:
         raise UsageProblem("--executor dask 需要 --scheduler tcp://主机:8786")
     from .history import HistoryError
+    from .runlock import OutputBusy
 
     history: Path | bool = False if no_history else (history_path or True)
-    with _Progress(enabled=not as_json) as progress, _history_errors(HistoryError):
+    with _Progress(enabled=not as_json) as progress, \
+            _reraise(HistoryError, UsageProblem, "（可以用 --no-history 跳过历史记录）"), _reraise(OutputBusy, RunBusy):
         result = pipeline.build(list(inputs), out_dir, rules=rules, today=_day(today),
                                 on_start=progress.start, on_book=progress.advance,
                                 jobs=jobs or pipeline.default_jobs(), site=site and _site_available(),
@@ -376,18 +384,18 @@ def _print_summary(result: RunResult) -> None:
     )
 
 
-class _history_errors:
-    """A corrupt or locked history store is a usage problem with a clear message."""
+class _reraise:
+    """A library exception of ``kind`` becomes the CLI exception ``as_`` (its exit code)."""
 
-    def __init__(self, kind: type[Exception]) -> None:
-        self.kind = kind
+    def __init__(self, kind: type[Exception], as_: type[click.ClickException], suffix: str = "") -> None:
+        self.kind, self.as_, self.suffix = kind, as_, suffix
 
     def __enter__(self) -> None:
         return None
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
         if exc is not None and isinstance(exc, self.kind):
-            raise UsageProblem(f"{exc}（可以用 --no-history 跳过历史记录）") from exc
+            raise self.as_(f"{exc}{self.suffix}") from exc
 
 
 def _site_available() -> bool:

@@ -41,6 +41,7 @@ from .issues import RowCount, make_issue
 from .models import AgentInfo, Book, RunResult
 from .read import Source, UnreadableFile, discover, read_source
 from .rules import Rules, load_rules
+from .runlock import Run, lock_run, sweep_leftovers
 from .validate import validate_book
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ class Job:
     days: int | None = None  # calendar window; None = the rules' default
     history: Any = None  # path of the history store (pool) or Store.previous_all() (cluster)
     findings: tuple[Any, ...] = ()  # cross-agent findings for this book (second pass only)
+    token: str = "run"  # the run's token (runlock.Run): temporary names unique per run
 
 
 def process_source(source: Source, rules: Rules, *, today: date, days: int | None = None,
@@ -111,13 +113,13 @@ def run_job(job: Job) -> Book:
     if job.staging is not None and book.status != "failed":
         from .workbook import write_agent_workbook
 
-        part = job.staging / f".part-{job.index:06d}.xlsx"
+        part = job.staging / f".part-{job.token}-{job.index:06d}.xlsx"
         try:
             clock = time.perf_counter()
             write_agent_workbook(book, job.rules, part, today=job.today)
             book.timings["workbook"] = time.perf_counter() - clock
             book.output = str(part)
-            ics = job.staging / f".part-{job.index:06d}.ics"
+            ics = job.staging / f".part-{job.token}-{job.index:06d}.ics"
             clock = time.perf_counter()
             write_ics(book.tasks or [], book.agent, ics, today=job.today, remind_days=reminder_days(job.rules),
                       stamp=datetime.combine(job.today, datetime.min.time()))
@@ -281,44 +283,49 @@ def build(
     rules = rules or load_rules()
     today = today or date.today()
     out = Path(out_dir).resolve()  # workers and renames must not depend on the cwd
-    workbooks = out / "workbooks"
-    workbooks.mkdir(parents=True, exist_ok=True)
-    sources, branch_sources = _split_sources(inputs)
-    if on_start:
-        on_start(len(sources))
-    store = _open_history(history, out, site_project)
-    worker_history: Any = None
-    snapshots: list[str] = []
-    if store is not None:
-        snapshots = [d.isoformat() for d in store.dates() if d < today]
-        # A cluster worker cannot open our file; hand it the previous tiers instead.
-        worker_history = store.previous_all(today) if scheduler else str(store.path)
-    try:
-        result = _build_books(sources, out, workbooks, rules, today, on_book, jobs, scheduler, days, keep_records,
-                              use_cache, store, worker_history, snapshots)
+    out.mkdir(parents=True, exist_ok=True)
+    history_path = _history_path(history, out, site_project)
+    # One run at a time per output folder and per history store (see runlock).
+    with lock_run(out, *([history_path] if history_path else [])) as run:
+        sweep_leftovers(out)
+        workbooks = out / "workbooks"
+        workbooks.mkdir(parents=True, exist_ok=True)
+        sources, branch_sources = _split_sources(inputs)
+        if on_start:
+            on_start(len(sources))
+        store = open_store(history_path) if history_path else None
+        worker_history: Any = None
+        snapshots: list[str] = []
         if store is not None:
-            store.commit()
-    except BaseException:
-        if store is not None:
-            store.rollback()
-            store.close()
-        raise
-    branch = read_branch_files(branch_sources, result.books, rules, today)
-    result.branch_files = branch.entries or []
-    report = report_dict(result)
-    write_json(out / "report.json", report)
-    campaigns = _campaigns(result.books, rules)
-    from .branch_workbook import write_branch_workbook
+            snapshots = [d.isoformat() for d in store.dates() if d < today]
+            # A cluster worker cannot open our file; hand it the previous tiers instead.
+            worker_history = store.previous_all(today) if scheduler else str(store.path)
+        try:
+            result = _build_books(sources, out, workbooks, rules, today, on_book, jobs, scheduler, days, keep_records,
+                                  use_cache, store, worker_history, snapshots, run)
+            if store is not None:
+                store.commit()
+        except BaseException:
+            if store is not None:
+                store.rollback()
+                store.close()
+            raise
+        branch = read_branch_files(branch_sources, result.books, rules, today)
+        result.branch_files = branch.entries or []
+        report = report_dict(result)
+        write_json(out / "report.json", report)
+        campaigns = _campaigns(result.books, rules)
+        from .branch_workbook import write_branch_workbook
 
-    write_branch_workbook(out / "branch.xlsx", report=report, survey=branch.survey, complaints=branch.complaints,
-                          campaigns=campaigns, rules=rules, today=today)
-    if site:
-        build_dashboard_site(report, rules, out / "site", project=site_project, rules_path=rules_path,
-                             mask_agents=mask_agents, store=store, since=since, branch=branch,
-                             campaigns=campaigns)
-    if store is not None:
-        store.close()
-    return result
+        write_branch_workbook(out / "branch.xlsx", report=report, survey=branch.survey, complaints=branch.complaints,
+                              campaigns=campaigns, rules=rules, today=today)
+        if site:
+            build_dashboard_site(report, rules, out / "site", project=site_project, rules_path=rules_path,
+                                 mask_agents=mask_agents, store=store, since=since, branch=branch,
+                                 campaigns=campaigns)
+        if store is not None:
+            store.close()
+        return result
 
 
 _SEARCH_EXCLUDED = "---\nsearch:\n  exclude: true\n---\n\n"
@@ -343,29 +350,30 @@ def _flatten(pages: dict[str, str]) -> dict[str, str]:
     return {k.replace("dashboards/_generated/", "dashboards/", 1): v for k, v in pages.items()}
 
 
-def _open_history(history: PathLike | None | bool, out: Path, site_project: PathLike | None) -> Store | None:
+def _history_path(history: PathLike | None | bool, out: Path, site_project: PathLike | None) -> Path | None:
     if history is None or history is False:
         return None
     if history is True:
         history = Path(site_project or out) / DEFAULT_DB_NAME
-    return open_store(Path(history))
+    return Path(history).resolve()
 
 
 def _build_books(sources: list[Source], out: Path, workbooks: Path, rules: Rules, today: date,
                  on_book: OnBook | None, jobs: int, scheduler: str | None, days: int | None, keep_records: bool,
-                 use_cache: bool, store: Store | None, worker_history: Any, snapshots: list[str]) -> RunResult:
+                 use_cache: bool, store: Store | None, worker_history: Any, snapshots: list[str],
+                 run: Run) -> RunResult:
     cache = AgentCache(out) if use_cache and not keep_records else None
     # Phones and history rows wait on disk, not in memory (flat in the branch's size);
     # next to the cache they survive the run, so a cached agent's rows are already there.
     with BranchIndex(out / ".cache" / INDEX_NAME if cache is not None else None) as index:
         return _run_books(sources, out, workbooks, rules, today, on_book, jobs, scheduler, days, keep_records,
-                          cache, index, store, worker_history, snapshots)
+                          cache, index, store, worker_history, snapshots, run)
 
 
 def _run_books(sources: list[Source], out: Path, workbooks: Path, rules: Rules, today: date,
                on_book: OnBook | None, jobs: int, scheduler: str | None, days: int | None, keep_records: bool,
                cache: AgentCache | None, index: BranchIndex, store: Store | None, worker_history: Any,
-               snapshots: list[str]) -> RunResult:
+               snapshots: list[str], run: Run) -> RunResult:
     keys: dict[int, str] = {}
     slots: list[Book | None] = [None] * len(sources)
     reused: dict[int, str | None] = {}  # cache hits: index → workbook path when cached
@@ -381,7 +389,7 @@ def _run_books(sources: list[Source], out: Path, workbooks: Path, rules: Rules, 
                 if on_book:
                     on_book(hit)
                 continue
-        work.append(Job(source, i, rules, today, workbooks, keep_records, days, worker_history))
+        work.append(Job(source, i, rules, today, workbooks, keep_records, days, worker_history, token=run.token))
     book: Book | None
     for job, book in zip(work, _run_jobs(work, jobs, scheduler)):
         _park(index, keys.get(job.index, ""), book)
@@ -395,15 +403,15 @@ def _run_books(sources: list[Source], out: Path, workbooks: Path, rules: Rules, 
     flagged: dict[str, list[Any]] = {}
     for finding in findings:
         flagged.setdefault(finding.source, []).append(finding)
-    redo = [Job(source, i, rules, today, workbooks, keep_records, days, worker_history, tuple(flagged[source.display]))
-            for i, source in enumerate(sources) if source.display in flagged]
+    redo = [Job(source, i, rules, today, workbooks, keep_records, days, worker_history, tuple(flagged[source.display]),
+                token=run.token) for i, source in enumerate(sources) if source.display in flagged]
     for job, book in zip(redo, _run_jobs(redo, jobs, scheduler)):
         _park(index, keys.get(job.index, ""), book)
         slots[job.index] = book  # its workbook overwrote the first pass's staging file
         keys.pop(job.index, None)  # never cache a book whose warnings depend on other books
         reused.pop(job.index, None)
     books = [b for b in slots if b is not None]
-    _place_workbooks(books, sources, workbooks, cache, keys, reused)
+    _place_workbooks(books, sources, workbooks, cache, keys, reused, token=run.token)
     integrity = branch_summary(findings, agents=len(books))
     if store is not None:
         _record_history(store, books, index, keys, reused, today, rules)
@@ -478,7 +486,8 @@ def build_dashboard_site(report: dict[str, Any], rules: Rules, site_dir: Path, *
 
 
 def _place_workbooks(books: list[Book], sources: list[Source], workbooks: Path, cache: AgentCache | None,
-                     keys: dict[int, str], reused: dict[int, str | None] | None = None) -> None:
+                     keys: dict[int, str], reused: dict[int, str | None] | None = None, *,
+                     token: str = "run") -> None:
     """Give every workbook its final name, in input order, and drop stale ones.
 
     Names are decided here, not in the workers, so a clash never depends on timing.
@@ -500,7 +509,7 @@ def _place_workbooks(books: list[Book], sources: list[Source], workbooks: Path, 
     parked = []
     for n, (book, current, name) in enumerate(moves):
         if current != workbooks / name:
-            park = workbooks / f".move-{n:06d}.xlsx"
+            park = workbooks / f".move-{token}-{n:06d}.xlsx"
             os.replace(current, park)
             parked.append((book, park, name))
         else:
@@ -518,6 +527,8 @@ def _place_workbooks(books: list[Book], sources: list[Source], workbooks: Path, 
     keep = {name.casefold() for _, _, name in moves}
     for folder, suffix in ((workbooks, ".xlsx"), (calendars, ".ics")):
         for stale in folder.glob(f"*{suffix}"):
+            if stale.name.startswith("."):
+                continue  # a temporary: swept under the lock at the start of a run, never here
             if stale.name[: -len(suffix)].casefold() + ".xlsx" not in keep:
                 stale.unlink()  # an agent no longer in the input; these folders are ours alone
     if cache is not None:

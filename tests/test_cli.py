@@ -154,3 +154,15 @@ def test_branch_templates_are_recognised_as_branch_files(tmp_path, kind, sheet):
     result = run("validate", str(tmp_path), "--json", code=0)
     report = json.loads(result.output)
     assert report["files"] == [] and [f["kind"] for f in report["branch_files"]] == [kind]
+
+
+def test_exit_codes_documented_in_help_and_readme():
+    from generator.exits import EXIT_CODES
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for command in ((), ("build",)):
+        text = run(*command, "--help", code=0).output
+        for code, meaning in EXIT_CODES.items():
+            assert f"{code}  {meaning}" in text
+    for code, meaning in EXIT_CODES.items():
+        assert f"| {code} | {meaning} |" in readme
