@@ -15,7 +15,8 @@ from typing import Any, Sequence
 
 from .campaign import ALL_MONTHS, CampaignResult, Standing
 from .complaints import ComplaintsAnalysis, ComplaintsData, analyse_complaints, overdue_title, response_window
-from .dashboards import DASH, _chart, _h, _issue_table, _table
+from .dashboards import DASH, issue_table
+from .pagekit import chart, num, pct, table, text
 from .rules import Rules
 from .branch_workbook import teams_from_report
 from .survey import GAP_RULE, KANO_CLASSES, SurveyAnalysis, SurveyData, analyse_survey
@@ -26,18 +27,10 @@ GENERATED = f"{DASH}/_generated"
 _QUADRANT_COLOURS = {"优先改进": "#C00000", "继续保持": "#2E7D32", "次要改进": "#7F7F7F", "可能过度投入": "#E69F00"}
 
 
-def _num(value: float | None, digits: int = 2) -> str:
-    return "—" if value is None else f"{value:.{digits}f}"
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"
-
-
 def _file_line(data: SurveyData | ComplaintsData) -> str:
     r = data.rows
-    return (f"文件：{_h(data.source)}；读取 {r.read} 行，录入 {r.accepted} 行，拒绝 {r.rejected} 行。"
-            f"数据问题（按代码）：\n\n" + _issue_table([i.to_dict() for i in data.issues]))
+    return (f"文件：{text(data.source)}；读取 {r.read} 行，录入 {r.accepted} 行，拒绝 {r.rejected} 行。"
+            f"数据问题（按代码）：\n\n" + issue_table([i.to_dict() for i in data.issues]))
 
 
 def survey_chart(result: SurveyAnalysis) -> str:
@@ -58,7 +51,7 @@ def survey_chart(result: SurveyAnalysis) -> str:
             "data": [{"name": "满意度分界", "xAxis": round(result.satisfaction_split, 2)},
                      {"name": "重要度分界", "yAxis": round(result.importance_split, 2)}],
         }
-    return _chart({
+    return chart({
         "title": {"text": "重要度 × 满意度", "left": "center", "textStyle": {"fontSize": 14}},
         "tooltip": {"trigger": "item", "formatter": "{b}<br/>满意度, 重要度: {c}"},
         "legend": {"bottom": 0},
@@ -77,20 +70,20 @@ def _survey_page(data: SurveyData | None, result: SurveyAnalysis | None) -> str:
         return "\n\n".join(parts + ["满意度调查表无法使用。", _file_line(data)]) + "\n"
     parts += [
         f"有效问卷 {result.respondents} 份。每个服务项目取平均分，{GAP_RULE}。"
-        f"四象限按重要度 {_num(result.importance_split)}、满意度 {_num(result.satisfaction_split)} 分界"
+        f"四象限按重要度 {num(result.importance_split)}、满意度 {num(result.satisfaction_split)} 分界"
         "（等于分界值算“高”）：左上“优先改进”，右上“继续保持”，左下“次要改进”，右下“可能过度投入”。",
         survey_chart(result) if result.ranked else "没有可分析的评分。",
         "## 改进优先顺序",
-        _table(["排序", "服务项目", "有效回答", "重要度", "满意度", "差距", "四象限", "卡诺类型"], [
-            [str(a.rank), _h(a.attribute), str(a.respondents), _num(a.importance), _num(a.satisfaction),
-             _num(a.gap), _h(a.quadrant), _h(f"{a.kano} {a.kano_name}" if a.kano else "—")]
+        table(["排序", "服务项目", "有效回答", "重要度", "满意度", "差距", "四象限", "卡诺类型"], [
+            [str(a.rank), text(a.attribute), str(a.respondents), num(a.importance), num(a.satisfaction),
+             num(a.gap), text(a.quadrant), text(f"{a.kano} {a.kano_name}" if a.kano else "—")]
             for a in result.ranked], numeric_from=2),
     ]
     if result.kano_only:
-        parts.append(_table(["服务项目（仅卡诺问题）", "卡诺类型"], [
-            [_h(attr), _h(f"{letter} {KANO_CLASSES[letter]}")] for attr, (letter, _) in result.kano_only.items()],
+        parts.append(table(["服务项目（仅卡诺问题）", "卡诺类型"], [
+            [text(attr), text(f"{letter} {KANO_CLASSES[letter]}")] for attr, (letter, _) in result.kano_only.items()],
             sortable=False))
-    parts += ["卡诺类型：" + "；".join(f"{k} {_h(v)}" for k, v in KANO_CLASSES.items()) + "。取回答中出现最多的一类。",
+    parts += ["卡诺类型：" + "；".join(f"{k} {text(v)}" for k, v in KANO_CLASSES.items()) + "。取回答中出现最多的一类。",
               "## 数据质量", _file_line(data)]
     return "\n\n".join(parts) + "\n"
 
@@ -101,9 +94,9 @@ def overdue_section(a: ComplaintsAnalysis, *, heading: str = "##") -> str:
     title = f"{heading} {overdue_title(a)}"
     if not a.overdue:
         return f"{title}\n\n没有逾期的投诉。"
-    rows = [[_h(o.date.isoformat()), _h(o.agent_id), _h(o.team), _h(o.category), str(o.age_days),
-             _h("、".join(o.reasons)), str(o.row)] for o in a.overdue]
-    return f"{title}\n\n" + _table(["投诉日期", "工号", "团队", "类别", "已过天数", "逾期原因", "原表行"], rows,
+    rows = [[text(o.date.isoformat()), text(o.agent_id), text(o.team), text(o.category), str(o.age_days),
+             text("、".join(o.reasons)), str(o.row)] for o in a.overdue]
+    return f"{title}\n\n" + table(["投诉日期", "工号", "团队", "类别", "已过天数", "逾期原因", "原表行"], rows,
                                     numeric_from=4)
 
 
@@ -116,13 +109,13 @@ def _complaints_page(data: ComplaintsData | None, a: ComplaintsAnalysis | None) 
     cards = [("投诉", a.total), ("处理中", a.open), ("已结案", a.closed),
              (f"{response_window(a.first_response_days)}回应", a.responded_in_time),
              ("逾期未回应", a.awaiting_response),
-             ("平均结案天数", _num(a.mean_days_to_close, 1)), ("结案天数中位数", _num(a.median_days_to_close, 1))]
+             ("平均结案天数", num(a.mean_days_to_close, 1)), ("结案天数中位数", num(a.median_days_to_close, 1))]
     cats = list(a.by_category)
     parts += [
         '<div class="pasture-kpis">' + "".join(
             f'<div class="pasture-kpi"><span>{k}</span><strong>{v}</strong></div>' for k, v in cards) + "</div>",
         "本页只有日期、工号、团队和类别，不显示投诉内容。",
-        _chart({
+        chart({
             "title": {"text": "未结案投诉（按已过天数）", "left": "center", "textStyle": {"fontSize": 14}},
             "tooltip": {"trigger": "axis"},
             "xAxis": {"type": "category", "data": list(a.open_by_age)},
@@ -132,8 +125,8 @@ def _complaints_page(data: ComplaintsData | None, a: ComplaintsAnalysis | None) 
         }),
         overdue_section(a),
         "## 各团队的投诉类别",
-        _table(["团队", *map(_h, cats), "合计"], [
-            [_h(team), *(str(counts.get(c, 0)) for c in cats), str(sum(counts.values()))]
+        table(["团队", *map(text, cats), "合计"], [
+            [text(team), *(str(counts.get(c, 0)) for c in cats), str(sum(counts.values()))]
             for team, counts in a.by_team.items()]),
         "## 数据质量", _file_line(data),
     ]
@@ -141,17 +134,17 @@ def _complaints_page(data: ComplaintsData | None, a: ComplaintsAnalysis | None) 
 
 
 def _agent(s: Standing, mask: bool) -> str:
-    return _h(s.key if mask or not s.name else f"{s.key} {s.name}")
+    return text(s.key if mask or not s.name else f"{s.key} {s.name}")
 
 
 def _standing_table(lines: list[Standing], *, team: bool, mask: bool) -> str:
     if team:
-        return _table(["排名", "团队", "代理人数", "保单", "保费（元）", "积分", "目标", "达成率"], [
-            [str(x.rank), _h(x.name), str(x.agents), str(x.policies), f"{x.premium:,.0f}", _num(x.points),
-             _num(x.target), _pct(x.achieved)] for x in lines], numeric_from=2)
-    return _table(["排名", "代理人", "团队", "保单", "保费（元）", "积分", "目标", "达成率"], [
-        [str(x.rank), _agent(x, mask), _h(x.team), str(x.policies), f"{x.premium:,.0f}", _num(x.points),
-         _num(x.target), _pct(x.achieved)] for x in lines], numeric_from=3)
+        return table(["排名", "团队", "代理人数", "保单", "保费（元）", "积分", "目标", "达成率"], [
+            [str(x.rank), text(x.name), str(x.agents), str(x.policies), f"{x.premium:,.0f}", num(x.points),
+             num(x.target), pct(x.achieved, 0)] for x in lines], numeric_from=2)
+    return table(["排名", "代理人", "团队", "保单", "保费（元）", "积分", "目标", "达成率"], [
+        [str(x.rank), _agent(x, mask), text(x.team), str(x.policies), f"{x.premium:,.0f}", num(x.points),
+         num(x.target), pct(x.achieved, 0)] for x in lines], numeric_from=3)
 
 
 def _campaign_page(results: Sequence[CampaignResult], mask: bool) -> str:
@@ -164,11 +157,11 @@ def _campaign_page(results: Sequence[CampaignResult], mask: bool) -> str:
         n_agents = len(res.agents.get(ALL_MONTHS, []))
         agent_points = [round(sum(x.points for x in res.agents[m]), 2) for m in res.months]
         parts += [
-            f"## {_h(c.name)}",
-            f"活动期 {c.start.isoformat()} 至 {c.end.isoformat()}；计入险种：{_h(products)}。"
+            f"## {text(c.name)}",
+            f"活动期 {c.start.isoformat()} 至 {c.end.isoformat()}；计入险种：{text(products)}。"
             f"每万元保费代理人 {c.points_per_10k.agent:g} 分、营业部 {c.points_per_10k.branch:g} 分；"
             f"每位代理人每月目标 {c.monthly_target_points:g} 分。",
-            _chart({
+            chart({
                 "title": {"text": "每月积分与目标", "left": "center", "textStyle": {"fontSize": 14}},
                 "tooltip": {"trigger": "axis"},
                 "legend": {"bottom": 0},
@@ -183,7 +176,7 @@ def _campaign_page(results: Sequence[CampaignResult], mask: bool) -> str:
                      "lineStyle": {"type": "dashed"}},
                 ],
             }),
-            _chart(_ranking_bar(res.agents[ALL_MONTHS][:15], mask), height=max(220, 28 * min(15, n_agents) + 80)),
+            chart(_ranking_bar(res.agents[ALL_MONTHS][:15], mask), height=max(220, 28 * min(15, n_agents) + 80)),
             "### 整个活动期",
             _standing_table(res.teams[ALL_MONTHS], team=True, mask=mask),
             _standing_table(res.agents[ALL_MONTHS], team=False, mask=mask),

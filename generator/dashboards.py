@@ -3,41 +3,22 @@
 ``dashboard_pages(report, rules)`` returns ``{relative path: Markdown}`` for the site's
 ``dashboards/`` folder. The pages are made only from ``report.json`` data — counts,
 sums and rates per branch, team and agent — so no client name, phone, address or policy
-number can reach them. Agent-typed text (agent and team names, file names) is
-HTML-escaped; tables are emitted as HTML so Markdown syntax in a name cannot turn into
-links or markup. Charts are ECharts options in ``data-chart`` attributes, drawn by
+number can reach them. Agent-typed text (agent and team names, file names) goes through
+:func:`generator.pagekit.text` (HTML- and Markdown-escaped), so no name can turn into
+markup, a link or an attribute. Charts are ECharts options in ``data-chart`` attributes, drawn by
 ``site/assets/pasture-dashboards.js`` from the vendored library (no network).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from html import escape
 from typing import Any, Iterable
 
 from .issues import ISSUE_TYPES
+from .pagekit import chart, money, pct, slug, table, text
 from .rules import Rules
 
 DASH = "dashboards"
 _COUNT_KEYS = ("clients", "prospects", "policies", "premium", "addon_clients", "referral_clients", "services")
-
-
-def _h(text: Any) -> str:
-    return escape("" if text is None else str(text), quote=True)
-
-
-def _slug(prefix: str, text: str) -> str:
-    """ASCII page names: stable per agent/team and safe on any file system or URL."""
-    return f"{prefix}-{hashlib.sha1(text.encode('utf-8')).hexdigest()[:10]}"
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
-
-
-def _money(value: float) -> str:
-    return f"{value:,.0f}"
 
 
 def aggregate(files: Iterable[dict[str, Any]]) -> dict[str, Any]:
@@ -71,13 +52,8 @@ def aggregate(files: Iterable[dict[str, Any]]) -> dict[str, Any]:
     return total
 
 
-def _chart(option: dict[str, Any], height: int = 300) -> str:
-    data = _h(json.dumps(option, ensure_ascii=False, sort_keys=True))
-    return f'<div class="pasture-chart" style="height:{height}px" data-chart="{data}"></div>'
-
-
 def _bar(title: str, counts: dict[str, int]) -> str:
-    return _chart({
+    return chart({
         "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
         "tooltip": {"trigger": "axis"},
         "xAxis": {"type": "category", "data": list(counts)},
@@ -87,7 +63,7 @@ def _bar(title: str, counts: dict[str, int]) -> str:
 
 
 def _pie(title: str, counts: dict[str, int]) -> str:
-    return _chart({
+    return chart({
         "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
         "tooltip": {"trigger": "item", "formatter": "{b}: {c} ({d}%)"},
         "legend": {"bottom": 0},
@@ -96,27 +72,16 @@ def _pie(title: str, counts: dict[str, int]) -> str:
     })
 
 
-def _table(headers: list[str], rows: list[list[str]], *, sortable: bool = True, numeric_from: int = 1) -> str:
-    """An HTML table; cells must already be escaped/HTML. Numeric columns sort as numbers."""
-    cls = ' class="pasture-sortable"' if sortable else ""
-    head = "".join(
-        f'<th data-sort-method="number">{h}</th>' if i >= numeric_from else f"<th>{h}</th>"
-        for i, h in enumerate(headers)
-    )
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
 def _kpi_cards(t: dict[str, Any], rules: Rules) -> str:
     def rate(label: str, value: float | None, target: float) -> str:
         ok = value is not None and value >= target
         mark = "达标" if ok else "未达标"
         return (f'<div class="pasture-kpi {"ok" if ok else "low"}"><span>{label}</span>'
-                f"<strong>{_pct(value)}</strong><small>目标 {target * 100:.0f}% · {mark}</small></div>")
+                f"<strong>{pct(value)}</strong><small>目标 {target * 100:.0f}% · {mark}</small></div>")
 
     cards = [
         ("代理人", t["agents"]), ("成交客户", t["clients"]), ("准客户", t["prospects"]),
-        ("保单", t["policies"]), ("年交保费（元）", _money(t["premium"])),
+        ("保单", t["policies"]), ("年交保费（元）", money(t["premium"])),
     ]
     html = "".join(f'<div class="pasture-kpi"><span>{k}</span><strong>{v}</strong></div>' for k, v in cards)
     html += rate("加保率", t["addon_rate"], rules.targets.addon_rate)
@@ -155,8 +120,8 @@ def dashboard_pages(report: dict[str, Any], rules: Rules, *, mask_agents: bool =
     teams: dict[str, list[dict[str, Any]]] = {}
     for f in files:
         teams.setdefault(f.get("team") or "未分组", []).append(f)
-    team_slug = {name: _slug("team", name) for name in teams}
-    agent_slug = {id(f): _slug("agent", f"{f['agent_id']}|{f['path']}") for f in files}
+    team_slug = {name: slug("team", name) for name in teams}
+    agent_slug = {id(f): slug("agent", f"{f['agent_id']}|{f['path']}") for f in files}
     pages: dict[str, str] = {}
     branch = aggregate(files)
     branch_name = next((f["branch"] for f in files if f.get("branch")), None) or "营业部"
@@ -165,17 +130,17 @@ def dashboard_pages(report: dict[str, Any], rules: Rules, *, mask_agents: bool =
     for name in sorted(teams):
         t = aggregate(teams[name])
         team_rows.append([
-            f'<a href="teams/{team_slug[name]}.html">{_h(name)}</a>', str(t["agents"]), str(t["clients"]),
-            str(t["policies"]), _money(t["premium"]), _pct(t["addon_rate"]), _pct(t["referral_rate"]),
+            f'<a href="teams/{team_slug[name]}.html">{text(name)}</a>', str(t["agents"]), str(t["clients"]),
+            str(t["policies"]), money(t["premium"]), pct(t["addon_rate"]), pct(t["referral_rate"]),
             str(t["issues"]["error"]),
         ])
     pages[f"{DASH}/index.md"] = "\n\n".join([
-        f"# {_h(branch_name)} · 经营总览",
-        f"数据日期：{_h(report['today'])}。本页只显示汇总数字，不含任何客户个人信息。",
+        f"# {text(branch_name)} · 经营总览",
+        f"数据日期：{text(report['today'])}。本页只显示汇总数字，不含任何客户个人信息。",
         _kpi_cards(branch, rules),
         _mix_charts(branch),
         "## 各团队",
-        _table(["团队", "代理人", "成交客户", "保单", "年交保费", "加保率", "转介绍率", "错误"], team_rows),
+        table(["团队", "代理人", "成交客户", "保单", "年交保费", "加保率", "转介绍率", "错误"], team_rows),
         "## 数据质量",
         _quality_line(branch) + " 详见[数据质量](quality.md)，排名见[代理人排名](ranking.md)。",
     ]) + "\n"
@@ -184,12 +149,12 @@ def dashboard_pages(report: dict[str, Any], rules: Rules, *, mask_agents: bool =
         t = aggregate(members)
         rows = [_ranking_row(f, mask_agents, f"../agents/{agent_slug[id(f)]}.html") for f in _ranked(members)]
         pages[f"{DASH}/teams/{team_slug[name]}.md"] = "\n\n".join([
-            f"# 团队：{_h(name)}",
-            f"数据日期：{_h(report['today'])}。[返回总览](../index.md)",
+            f"# 团队：{text(name)}",
+            f"数据日期：{text(report['today'])}。[返回总览](../index.md)",
             _kpi_cards(t, rules),
             _mix_charts(t),
             "## 代理人",
-            _table(_RANKING_HEADERS, rows),
+            table(_RANKING_HEADERS, rows),
             _quality_line(t),
         ]) + "\n"
 
@@ -199,23 +164,23 @@ def dashboard_pages(report: dict[str, Any], rules: Rules, *, mask_agents: bool =
         status = {"ok": "通过", "warnings": "有问题", "failed": "无法使用"}[f["status"]]
         team = f.get("team") or "未分组"
         pages[f"{DASH}/agents/{agent_slug[id(f)]}.md"] = "\n\n".join([
-            f"# 代理人：{_h(label)}",
-            f"团队：<a href=\"../teams/{team_slug[team]}.html\">{_h(team)}</a> · 档案状态：{status} · "
-            f"数据日期：{_h(report['today'])}",
+            f"# 代理人：{text(label)}",
+            f"团队：<a href=\"../teams/{team_slug[team]}.html\">{text(team)}</a> · 档案状态：{status} · "
+            f"数据日期：{text(report['today'])}",
             _kpi_cards(t, rules),
             _mix_charts(t) if f["status"] != "failed" else "此文件无法使用，没有统计数据。",
             _calendar_block(f["kpis"]),
             referral_block((f["kpis"] or {}).get("referrals")),
             agent_trend_block(store, f["agent_id"], rules) if store is not None and f["status"] != "failed" else "",
             "## 数据问题",
-            _issue_table(f["issues"]),
+            issue_table(f["issues"]),
         ]) + "\n"
 
     ranked = _ranked(files)
     pages[f"{DASH}/ranking.md"] = "\n\n".join([
         "# 代理人排名",
         "按年交保费从高到低排列；点击表头可以重新排序。",
-        _table(_RANKING_HEADERS, [_ranking_row(f, mask_agents, f"agents/{agent_slug[id(f)]}.html") for f in ranked]),
+        table(_RANKING_HEADERS, [_ranking_row(f, mask_agents, f"agents/{agent_slug[id(f)]}.html") for f in ranked]),
     ]) + "\n"
 
     by_agent = sorted(files, key=lambda f: (-len(f["issues"]), f["agent_id"]))[:20]
@@ -223,12 +188,12 @@ def dashboard_pages(report: dict[str, Any], rules: Rules, *, mask_agents: bool =
         "# 数据质量",
         _quality_line(branch),
         "## 各类问题数量",
-        _issue_table([i for f in files for i in f["issues"]]),
+        issue_table([i for f in files for i in f["issues"]]),
         _bar("问题数量（按代码）", _count_codes(i for f in files for i in f["issues"])),
         _integrity_block(report.get("integrity")),
         "## 问题最多的代理人",
-        _table(["代理人", "状态", "读取", "拒绝", "错误", "警告"], [
-            [f'<a href="agents/{agent_slug[id(f)]}.html">{_h(_agent_label(f, mask_agents))}</a>',
+        table(["代理人", "状态", "读取", "拒绝", "错误", "警告"], [
+            [f'<a href="agents/{agent_slug[id(f)]}.html">{text(_agent_label(f, mask_agents))}</a>',
              {"ok": "通过", "warnings": "有问题", "failed": "无法使用"}[f["status"]],
              str(f["rows"]["read"]), str(f["rows"]["rejected"]),
              str(sum(1 for i in f["issues"] if i["severity"] == "error")),
@@ -246,7 +211,7 @@ def _calendar_block(kpis: dict[str, Any] | None) -> str:
         return ""
     quota = (kpis or {}).get("quota") or {}
     buckets = cal["buckets"]
-    html = "".join(f'<div class="pasture-kpi"><span>{_h(k)}</span><strong>{v}</strong></div>' for k, v in buckets.items())
+    html = "".join(f'<div class="pasture-kpi"><span>{text(k)}</span><strong>{v}</strong></div>' for k, v in buckets.items())
     parts = ["## 服务日历", f'<div class="pasture-kpis">{html}</div>',
              _bar("未来事项（按类型）", {k: v for k, v in cal["kinds"].items() if v})]
     if quota:
@@ -259,14 +224,14 @@ def _integrity_block(summary: dict[str, Any] | None) -> str:
     """Cross-agent data-integrity counts (clients held twice, agents' phones on clients)."""
     if not summary:
         return ""
-    rows = [[f"<code>{_h(code)}</code>", _h(ISSUE_TYPES[code].title if code in ISSUE_TYPES else code),
+    rows = [[f"<code>{text(code)}</code>", text(ISSUE_TYPES[code].title if code in ISSUE_TYPES else code),
              str(n), str((summary.get("agents") or {}).get(code, 0))]
             for code, n in sorted((summary.get("rows") or {}).items())]
     head = (f"## 跨代理人的数据完整性\n\n共检查 {summary.get('agents_checked', 0)} 位代理人；"
             f"客户电话大多不是客户本人的代理人：{len(summary.get('suspect_agents') or [])} 位。")
     if not rows:
         return head + "没有发现跨代理人的问题。"
-    return head + "\n\n" + _table(["代码", "问题", "涉及行数", "涉及代理人"], rows, numeric_from=2)
+    return head + "\n\n" + table(["代码", "问题", "涉及行数", "涉及代理人"], rows, numeric_from=2)
 
 
 _RANKING_HEADERS = ["代理人", "成交客户", "准客户", "保单", "年交保费", "加保率", "转介绍率", "A 级客户", "错误"]
@@ -279,9 +244,9 @@ def _ranked(files: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _ranking_row(f: dict[str, Any], mask: bool, href: str) -> list[str]:
     k = f["kpis"] or {}
     return [
-        f'<a href="{href}">{_h(_agent_label(f, mask))}</a>', str(k.get("clients", 0)), str(k.get("prospects", 0)),
-        str(k.get("policies", 0)), _money(k.get("premium", 0)), _pct(k.get("addon_rate")),
-        _pct(k.get("referral_rate")), str((k.get("grades_closed") or {}).get("A", 0)),
+        f'<a href="{href}">{text(_agent_label(f, mask))}</a>', str(k.get("clients", 0)), str(k.get("prospects", 0)),
+        str(k.get("policies", 0)), money(k.get("premium", 0)), pct(k.get("addon_rate")),
+        pct(k.get("referral_rate")), str((k.get("grades_closed") or {}).get("A", 0)),
         str(sum(1 for i in f["issues"] if i["severity"] == "error")),
     ]
 
@@ -293,7 +258,7 @@ def _count_codes(issues: Iterable[dict[str, Any]]) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def _issue_table(issues: list[dict[str, Any]]) -> str:
+def issue_table(issues: list[dict[str, Any]]) -> str:
     """Counts by issue code — never the messages, which may quote client values."""
     counts = _count_codes(issues)
     if not counts:
@@ -301,6 +266,6 @@ def _issue_table(issues: list[dict[str, Any]]) -> str:
     rows = []
     for code, n in counts.items():
         t = ISSUE_TYPES.get(code)
-        rows.append([f"<code>{_h(code)}</code>", _h(t.title if t else code),
+        rows.append([f"<code>{text(code)}</code>", text(t.title if t else code),
                      "错误" if t and t.severity == "error" else "警告", str(n)])
-    return _table(["代码", "问题", "级别", "次数"], rows, numeric_from=3)
+    return table(["代码", "问题", "级别", "次数"], rows, numeric_from=3)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from .dashboards import _chart, _h, _money, _pct, _slug, _table
+from .pagekit import chart, money, pct, slug, table, text
 from .history import Level, Period, Point, Store
 from .rules import QUADRANTS, Rules
 
@@ -42,7 +42,7 @@ def _line(title: str, labels: list[str], series: dict[str, list[Any]], *, percen
     y: dict[str, Any] = {"type": "value"}
     if percent:
         y.update(min=0, max=100, axisLabel={"formatter": "{value}%"})
-    return _chart({
+    return chart({
         "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
         "tooltip": {"trigger": "axis"}, "legend": {"bottom": 0},
         "xAxis": {"type": "category", "data": labels}, "yAxis": y, "series": lines,
@@ -51,7 +51,7 @@ def _line(title: str, labels: list[str], series: dict[str, list[Any]], *, percen
 
 def _stacked(title: str, labels: list[str], mixes: list[dict[str, int]], order: list[str]) -> str:
     keys = order + sorted({k for m in mixes for k in m} - set(order))
-    return _chart({
+    return chart({
         "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
         "tooltip": {"trigger": "axis"}, "legend": {"bottom": 0},
         "xAxis": {"type": "category", "data": labels}, "yAxis": {"type": "value", "minInterval": 1},
@@ -96,8 +96,8 @@ def _delta(points: list[Point], attr: str) -> str:
 
 def _summary_row(label: str, points: list[Point]) -> list[str]:
     last = points[-1] if points else Point(date.min, "")
-    return [label, str(last.clients), _delta(points, "clients"), _money(last.premium), _delta(points, "premium"),
-            _pct(last.addon_rate), _pct(last.referral_rate), _delta(points, "referral_rate")]
+    return [label, str(last.clients), _delta(points, "clients"), money(last.premium), _delta(points, "premium"),
+            pct(last.addon_rate), pct(last.referral_rate), _delta(points, "referral_rate")]
 
 
 _SUMMARY_HEADERS = ["", "成交客户", "变化", "年交保费", "变化", "加保率", "转介绍率", "转介绍率变化"]
@@ -121,26 +121,26 @@ def history_pages(store: Store, rules: Rules, *, since: date | None = None, mask
     for team in teams:
         name = team or NO_TEAM
         points = store.series("team", team, period=period)
-        row = _summary_row(f'<a href="trends/{_slug("team", name)}.html">{_h(name)}</a>', points)
+        row = _summary_row(f'<a href="trends/{slug("team", name)}.html">{text(name)}</a>', points)
         team_rows.append(row)
         agent_rows = []
         for agent_id, label in _team_agents(store, team, mask_agents):
-            agent_rows.append(_summary_row(_h(label), store.series("agent", agent_id, period=period)))
-        pages[f"{GENERATED}/trends/{_slug('team', name)}.md"] = "\n\n".join([
-            f"# 趋势：{_h(name)}",
+            agent_rows.append(_summary_row(text(label), store.series("agent", agent_id, period=period)))
+        pages[f"{GENERATED}/trends/{slug('team', name)}.md"] = "\n\n".join([
+            f"# 趋势：{text(name)}",
             f"共 {len(points)} 个数据点（按{unit}）。{note}[返回营业部趋势](../trends.md)",
             trend_charts(points, rules),
             "## 各代理人（与上一个数据点相比）",
-            _table(["代理人", *_SUMMARY_HEADERS[1:]], agent_rows),
+            table(["代理人", *_SUMMARY_HEADERS[1:]], agent_rows),
         ]) + "\n"
     pages[f"{GENERATED}/trends.md"] = "\n\n".join([
         "# 经营趋势",
         f"共 {len(branch)} 个数据点（按{unit}），数据日期 "
-        f"{_h(', '.join(d.isoformat() for d in store.dates()[-6:]))}{' 等' if len(store.dates()) > 6 else ''}。"
+        f"{text(', '.join(d.isoformat() for d in store.dates()[-6:]))}{' 等' if len(store.dates()) > 6 else ''}。"
         f"{note}本页只有汇总数字。客户在四象限之间的流动见[象限迁移](migration.md)。",
         trend_charts(branch, rules),
         "## 各团队（与上一个数据点相比）",
-        _table(["团队", *_SUMMARY_HEADERS[1:]], team_rows),
+        table(["团队", *_SUMMARY_HEADERS[1:]], team_rows),
     ]) + "\n"
     pages[f"{GENERATED}/migration.md"] = migration_page(store, since=since)
     return pages
@@ -179,7 +179,7 @@ def migration_page(store: Store, *, since: date | None = None, level: Level = "b
                                                 for b in QUADRANTS), str(total)])
     into = {q: sum(m.moves[a][q] for a in QUADRANTS if a != q) for q in QUADRANTS}
     out = {q: sum(m.moves[q][b] for b in QUADRANTS if b != q) for q in QUADRANTS}
-    chart = _chart({
+    moves_chart = chart({
         "title": {"text": "各象限迁入与迁出", "left": "center", "textStyle": {"fontSize": 14}},
         "tooltip": {"trigger": "axis"}, "legend": {"bottom": 0},
         "xAxis": {"type": "category", "data": list(QUADRANTS)}, "yAxis": {"type": "value", "minInterval": 1},
@@ -191,8 +191,8 @@ def migration_page(store: Store, *, since: date | None = None, level: Level = "b
         f"从 {m.since.isoformat()} 到 {(m.until or m.since).isoformat()}（每位代理人取所选日期当天或之前最近的一次记录作为起点），"
         f"共有 {m.moved} 位客户换了象限；新增客户 {m.new} 位，不再出现的客户 {m.gone} 位。"
         "行是原来的象限，列是现在的象限，对角线（加粗）是没有变化的客户。",
-        _table(["原象限 \\ 现象限", *QUADRANTS, "合计"], rows, sortable=False),
-        chart,
+        table(["原象限 \\ 现象限", *QUADRANTS, "合计"], rows, sortable=False),
+        moves_chart,
     ]) + "\n"
 
 
@@ -208,12 +208,12 @@ def referral_block(stats: dict[str, Any] | None) -> str:
         return ""
     cards = [("转介绍链", stats["chains"]), ("最大一条（人）", stats["largest_chain"]),
              ("最长（代）", stats["longest_chain"]), ("经转介绍成交", stats["referred_clients"]),
-             ("经转介绍占比", _pct(stats["referred_share"])), ("转介绍成交率", _pct(stats["referred_conversion"]))]
-    html = "".join(f'<div class="pasture-kpi"><span>{k}</span><strong>{_h(v)}</strong></div>' for k, v in cards)
+             ("经转介绍占比", pct(stats["referred_share"])), ("转介绍成交率", pct(stats["referred_conversion"]))]
+    html = "".join(f'<div class="pasture-kpi"><span>{k}</span><strong>{text(v)}</strong></div>' for k, v in cards)
     sizes = stats.get("chain_sizes") or {}
     parts = ["## 转介绍链", f'<div class="pasture-kpis">{html}</div>']
     if sizes:
-        parts.append(_chart({
+        parts.append(chart({
             "title": {"text": "转介绍链的规模", "left": "center", "textStyle": {"fontSize": 14}},
             "tooltip": {"trigger": "axis"},
             "xAxis": {"type": "category", "name": "每条链人数", "data": list(sizes)},

@@ -12,12 +12,12 @@ comes from a rules file is escaped (a rules file is user input).
 
 from __future__ import annotations
 
-import html
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 
 from .cve import points, rule_items
 from .issues import ISSUE_TYPES, IssueType
+from . import pagekit
 from .rules import QUADRANT_AXES, QUADRANTS, RATINGS, Book, Rules
 from .schema import AGENT_FIELDS, AGENT_SHEET, DATA_SHEETS, Column, Sheet
 
@@ -40,13 +40,6 @@ KIND_NAMES: dict[str, str] = {
 }
 # How the {fields} of an issue message template read on the reference page.
 _TEMPLATE_FIELDS = {"column": "〈列名〉", "value": "〈填写的内容〉", "detail": "〈具体原因〉"}
-# Markdown-active characters that could break a table cell or start formatting.
-_MD_ESCAPES = str.maketrans({
-    "|": "&#124;", "*": "&#42;", "_": "&#95;", "`": "&#96;", "[": "&#91;", "]": "&#93;",
-    "\\": "&#92;", "{": "&#123;", "}": "&#125;", "#": "&#35;", "~": "&#126;",
-    "\n": " ", "\r": " ",
-})
-
 ANY = "（任意）"
 
 
@@ -63,7 +56,7 @@ def cell(text: object) -> str:
         parts = [str(text)]
     out = []
     for i, part in enumerate(parts):
-        escaped = html.escape(part, quote=True).translate(_MD_ESCAPES)
+        escaped = pagekit.text(part)
         out.append(f"<code>{escaped}</code>" if i % 2 else escaped)
     return "".join(out)
 
