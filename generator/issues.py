@@ -108,6 +108,15 @@ _TYPES = [
     IssueType("conflicting-ratings", "warning", "row", "同一客户的评级前后不一致",
               "客户“{value}”的几行保单对{column}填写不一致：{detail}。",
               "同一位客户只应有一套评级：把各行改成一致，或只在最新的一行填写，其余留空。"),
+    # -- the done loop: reading back a workbook Pasture wrote (roundtrip.py) --------
+    IssueType("superseded-by-workbook", "error", "file", "已改用 Pasture 工作簿",
+              "工号 {value} 在本次输入中还有一份 Pasture 生成的工作簿，本文件没有读取：工作簿里已经有"
+              "本文件录入成功的全部行和代理人此后的修改，两份一起读会重复计算。",
+              "今后只提交工作簿，把本文件移出输入文件夹；本文件中未录入的行（见工作簿“数据问题”）"
+              "请改正后补录到工作簿里。"),
+    IssueType("rows-left-behind", "warning", "row", "上次未录入的行不在工作簿中",
+              "上次生成工作簿时，“{value}”的这一行因错误没有录入（{detail}），所以它不在本工作簿中。",
+              "把这一行改正后补录到本工作簿的同名工作表；这条提示只出现这一次。"),
     # -- branch files: satisfaction survey and complaints log ---------------------
     IssueType("invalid-score", "error", "row", "评分不在 1–5 之间",
               "“{column}”的值“{value}”不是有效评分：{detail}。",

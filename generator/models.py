@@ -55,6 +55,8 @@ class RawBook:
     sheets: dict[str, RawSheet] = field(default_factory=dict)
     agent_kv: dict[str, Any] | None = None  # the 代理人 sheet, None when absent
     other_sheets: list[str] = field(default_factory=list)
+    # Cells of the sheets a Pasture workbook is read back by (read.KEPT_SHEETS, 代理人).
+    kept_sheets: dict[str, list[list[Any]]] = field(default_factory=dict)
 
 
 @dataclass

@@ -28,6 +28,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+from . import roundtrip
 from .cache import AgentCache
 from .campaign import campaign_partial
 from .classify import classify_book
@@ -66,10 +67,11 @@ class Job:
     history: Any = None  # path of the history store (pool) or Store.previous_all() (cluster)
     findings: tuple[Any, ...] = ()  # cross-agent findings for this book (second pass only)
     token: str = "run"  # the run's token (runlock.Run): temporary names unique per run
+    workbook_agents: frozenset[str] = frozenset()  # 工号 handing in a Pasture workbook this run
 
 
 def process_source(source: Source, rules: Rules, *, today: date, days: int | None = None,
-                   history: Any = None) -> Book:
+                   history: Any = None, workbook_agents: frozenset[str] = frozenset()) -> Book:
     """Read, validate, classify and plan one agent's source. Never raises for bad input."""
     clock = time.perf_counter()
     try:
@@ -80,14 +82,18 @@ def process_source(source: Source, rules: Rules, *, today: date, days: int | Non
         log.exception("unexpected error reading %s", source.display)
         return _failed(source, "file-unreadable", f"读取时出现意外错误（{type(exc).__name__}）")
     t_read = time.perf_counter()
+    trip = roundtrip.read_back(raw)  # a workbook Pasture wrote: derived columns dropped
     book = validate_book(raw, rules, today=today)
+    if trip is None and (refused := roundtrip.superseded(book, workbook_agents)) is not None:
+        return refused
+    roundtrip.after_validate(book, trip, rules, today=today)  # 完成 calendar rows → 服务记录
     t_validate = time.perf_counter()
     classify_book(book, rules, today=today)
     # Memory: referral chains, CVE and, with a history store, changes since last time.
     enrich_book(book, rules, today=today, store=history)
     book.extras["campaign"] = campaign_partial(book, rules).to_dict()
     t_classify = time.perf_counter()
-    book.tasks = plan_book(book, rules, today=today, days=days)
+    book.tasks = roundtrip.drop_done(plan_book(book, rules, today=today, days=days), book, trip)
     book.quota = quota_series(book, rules, today=today)
     book.kpis["calendar"] = task_counts(book.tasks, today)
     book.kpis["quota"] = {
@@ -104,7 +110,8 @@ def process_source(source: Source, rules: Rules, *, today: date, days: int | Non
 
 def run_job(job: Job) -> Book:
     """Worker body: process one source, write its workbook to staging, return it slim."""
-    book = process_source(job.source, job.rules, today=job.today, days=job.days, history=job.history)
+    book = process_source(job.source, job.rules, today=job.today, days=job.days, history=job.history,
+                          workbook_agents=job.workbook_agents)
     if job.findings:
         apply_findings(book, job.findings)
     if book.status != "failed":
@@ -135,6 +142,11 @@ def run_job(job: Job) -> Book:
         book.referrals, book.grade_changes = None, None  # they hold client names
         book.known_clients = set()
     return book
+
+
+def workbook_agents(sources: list[Source]) -> frozenset[str]:
+    """工号 of the Pasture workbooks among the sources: their agents' originals are refused."""
+    return frozenset(filter(None, (roundtrip.workbook_agent(s.path) for s in sources if s.kind == "xlsx")))
 
 
 def _failed(source: Source, code: str, detail: str) -> Book:
@@ -240,7 +252,9 @@ def validate(
     rules = rules or load_rules()
     today = today or date.today()
     sources, branch_sources = _split_sources(inputs)
-    work = [Job(s, i, rules, today, None, keep_records=True, days=days) for i, s in enumerate(sources)]
+    handed_in = workbook_agents(sources)
+    work = [Job(s, i, rules, today, None, keep_records=True, days=days, workbook_agents=handed_in)
+            for i, s in enumerate(sources)]
     books = []
     for book in _run_jobs(work, jobs):
         books.append(book)
@@ -378,9 +392,11 @@ def _run_books(sources: list[Source], out: Path, workbooks: Path, rules: Rules, 
     slots: list[Book | None] = [None] * len(sources)
     reused: dict[int, str | None] = {}  # cache hits: index → workbook path when cached
     work: list[Job] = []
+    handed_in = workbook_agents(sources)
     for i, source in enumerate(sources):
         if cache is not None:
-            keys[i] = cache.key(source, rules, today, {"days": days, "history": snapshots})
+            keys[i] = cache.key(source, rules, today, {"days": days, "history": snapshots,
+                                                       "workbooks": sorted(handed_in)})
             hit = cache.get(source, keys[i])
             reusable = hit is not None and index.key(hit.source) == keys[i] and (
                 (hit.status == "failed" and hit.output is None) or (hit.output and (out / hit.output).is_file()))
@@ -389,7 +405,8 @@ def _run_books(sources: list[Source], out: Path, workbooks: Path, rules: Rules, 
                 if on_book:
                     on_book(hit)
                 continue
-        work.append(Job(source, i, rules, today, workbooks, keep_records, days, worker_history, token=run.token))
+        work.append(Job(source, i, rules, today, workbooks, keep_records, days, worker_history, token=run.token,
+                        workbook_agents=handed_in))
     book: Book | None
     for job, book in zip(work, _run_jobs(work, jobs, scheduler)):
         _park(index, keys.get(job.index, ""), book)
@@ -404,7 +421,8 @@ def _run_books(sources: list[Source], out: Path, workbooks: Path, rules: Rules, 
     for finding in findings:
         flagged.setdefault(finding.source, []).append(finding)
     redo = [Job(source, i, rules, today, workbooks, keep_records, days, worker_history, tuple(flagged[source.display]),
-                token=run.token) for i, source in enumerate(sources) if source.display in flagged]
+                token=run.token, workbook_agents=handed_in)
+            for i, source in enumerate(sources) if source.display in flagged]
     for job, book in zip(redo, _run_jobs(redo, jobs, scheduler)):
         _park(index, keys.get(job.index, ""), book)
         slots[job.index] = book  # its workbook overwrote the first pass's staging file

@@ -44,6 +44,9 @@ SUFFIXES = (*EXCEL_SUFFIXES, ".csv")
 HEADER_SEARCH_ROWS = 10
 
 _AGENT = normalize_header(AGENT_SHEET)
+# Sheets of a workbook Pasture wrote that are read back (generator.roundtrip): the
+# calendar rows an agent marked 完成, and the rows the last build could not take.
+KEPT_SHEETS = frozenset({"服务日历", "数据问题"})
 _AGENT_KEYS: dict[str, str] = {
     normalize_header(spelling): col.name
     for col in AGENT_FIELDS
@@ -182,15 +185,19 @@ def _read_workbook(path: Path, book: RawBook) -> list[str]:
             sheet = match_sheet(title)
             if sheet is None and folded != _AGENT:
                 book.other_sheets.append(title)
-                continue
+                if title not in KEPT_SHEETS:
+                    continue
             # skip_empty_area=False keeps row 0 = Excel row 1 and cell 0 = column A,
             # so the row numbers and letters in issues point at the right cells.
             rows = wb.get_sheet_by_name(title).to_python(skip_empty_area=False)
             cells = [[None if v == "" else v for v in row] for row in rows]
             if sheet is not None:
                 _add_sheet(book, sheet, title, cells)
+            elif folded != _AGENT:
+                book.kept_sheets[title] = cells  # read back by generator.roundtrip
             elif book.agent_kv is None:
                 book.agent_kv = _agent_kv(cells)
+                book.kept_sheets[AGENT_SHEET] = cells
         return list(wb.sheet_names)
     except UnreadableFile:
         raise

@@ -157,6 +157,8 @@ SERVICE = Sheet(
                hint="常规服务/定期拜访/一般活动/高级活动/生活服务/量身定制", width=12),
         Column("content", "内容", aliases=("服务内容", "content"), width=30),
         Column("result", "结果", aliases=("服务结果", "result"), width=20),
+        Column("task", "日历任务", aliases=("来自日历",), hint="由服务日历的“完成”自动填写，不必手填",
+               width=24),
     ),
     aliases=("服务日志", "客户经营日志", "services"),
     optional=True,

@@ -42,8 +42,9 @@ from .cve import rule_items
 from .issues import Issue
 from .models import Book, MonthDay, Record
 from .rules import QUADRANTS, Condition, Rules
+from .roundtrip import DERIVED_MARK, write_agent_sheet
 from .safety import QUOTE_RISK_FIRST, needs_quote_prefix
-from .schema import CLOSED, PROSPECT, SERVICE, Sheet, column_letter, match_sheet
+from .schema import AGENT_SHEET, CLOSED, PROSPECT, SERVICE, Sheet, column_letter, match_sheet
 
 __all__ = [
     "WORKBOOK_OPTIONS",
@@ -77,7 +78,6 @@ SHEET_REFERRALS = "转介绍"
 SHEET_CALENDAR = "服务日历"
 CVE_HEADERS = ("CVE 评分", "CVE 排名")
 
-DERIVED_MARK = "（推定）"
 SEVERITY_TEXT = {"error": "错误", "warning": "警告"}
 # Excel refuses more hyperlinks than this per worksheet; later issues get plain text.
 _MAX_LINKS = 65_000
@@ -682,6 +682,7 @@ def write_rules_help(ws: Worksheet, cells: Cells, rules: Rules, sheets: Sequence
         SHEET_REFERRALS: "转介绍链：谁介绍了谁，按介绍关系缩进；第 0 代是链首",
         SHEET_ISSUES: "原表中发现的全部问题，“错误”的行没有录入，“警告”的行已录入；点击“位置”可跳到本工作簿中对应的行",
         SHEET_HELP: "本页",
+        AGENT_SHEET: "代理人信息和工作簿的生成日期；下月把本工作簿交回时，系统凭这一页认出它",
     }
     header("工作表", "内容")
     for name in sheets:
@@ -825,5 +826,6 @@ def write_agent_workbook(book: Book, rules: Rules, path: Path, *, today: date) -
         if calendar is not None:
             w.calendar(calendar)
         w.issues()
-        sheets += [SHEET_ISSUES, SHEET_HELP]
+        sheets += [SHEET_ISSUES, SHEET_HELP, AGENT_SHEET]
         w.help(sheets)
+        write_agent_sheet(wb, w.cells, book, today)

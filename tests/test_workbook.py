@@ -119,7 +119,7 @@ def row_dict(ws: Any, row: int) -> dict[str, Any]:
 
 
 def test_sheets_in_order(wb: openpyxl.Workbook) -> None:
-    assert wb.sheetnames == ["总览", "成交客户", "未成交客户", "服务记录", "数据问题", "说明"]
+    assert wb.sheetnames == ["总览", "成交客户", "未成交客户", "服务记录", "数据问题", "说明", "代理人"]
 
 
 def test_no_service_sheet_without_services(tmp_path: Path) -> None:
@@ -127,7 +127,7 @@ def test_no_service_sheet_without_services(tmp_path: Path) -> None:
     book.services = []
     write_agent_workbook(book, RULES, tmp_path / "x.xlsx", today=TODAY)
     names = openpyxl.load_workbook(tmp_path / "x.xlsx").sheetnames
-    assert names == ["总览", "成交客户", "未成交客户", "数据问题", "说明"]
+    assert names == ["总览", "成交客户", "未成交客户", "数据问题", "说明", "代理人"]
 
 
 def test_closed_header(wb: openpyxl.Workbook) -> None:

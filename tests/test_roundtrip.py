@@ -1,0 +1,203 @@
+"""The done loop: the written workbook read back as an input book."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from generator import build
+from generator.roundtrip import DERIVED_HEADERS, done_date, task_tag, workbook_agent
+from generator.schema import normalize_header
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = date(2026, 11, 23)
+BOOK = ROOT / "sample_data" / "A1001_罗然.xlsx"
+# Codes that would mean a derived column or a workbook-only sheet was misread.
+DERIVED_CODES = {"unknown-column", "duplicate-column", "agent-info-missing"}
+
+
+def _build(src: Path, out: Path) -> Any:
+    return build([src], out, today=TODAY, history=False, use_cache=False, keep_records=True)
+
+
+def _header(ws: Any) -> dict[str, int]:
+    return {str(c.value): c.column for c in ws[1] if c.value is not None}
+
+
+def _calendar_rows(ws: Any) -> list[dict[str, Any]]:
+    head = _header(ws)
+    rows = []
+    for r in range(2, ws.max_row + 1):
+        row = {h: ws.cell(r, c).value for h, c in head.items()}
+        row["_row"] = r
+        rows.append(row)
+    return rows
+
+
+def _label(row: dict[str, Any]) -> str:
+    return row.get("任务") or row.get("类型") or ""
+
+
+def _day(value: Any) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _mark_done(path: Path, how_many: int = 3) -> list[tuple[str, str, date]]:
+    """Mark the first calendar rows with a client 完成 (adding the columns if the
+    calendar does not have them yet); returns (客户编号, task label, date) of each."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb["服务日历"]
+    head = _header(ws)
+    for name in ("完成", "结果"):
+        if name not in head:
+            col = ws.max_column + 1
+            ws.cell(1, col, name)
+            head[name] = col
+    marked: list[tuple[str, str, date]] = []
+    rows = [r for r in _calendar_rows(ws) if r.get("客户编号") and _label(r)]
+    # Different task kinds first (a visit, a call-back, a premium…), then anything left.
+    kinds: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        kinds.setdefault(_label(row), row)
+    chosen = list(kinds.values())[:how_many]
+    chosen += [r for r in rows if r not in chosen][:how_many - len(chosen)]
+    for row in chosen:
+        ws.cell(row["_row"], head["完成"], "是")
+        ws.cell(row["_row"], head["结果"], f"测试结果 {len(marked) + 1}")
+        marked.append((row["客户编号"], _label(row), _day(row["日期"])))
+    wb.save(path)
+    return marked
+
+
+@pytest.fixture(scope="module")
+def first(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    out = tmp_path_factory.mktemp("first")
+    return out, _build(BOOK, out)
+
+
+def _workbook(out: Path) -> Path:
+    return out / "workbooks" / "A1001_罗然.xlsx"
+
+
+def _copy_back(out: Path, folder: Path) -> Path:
+    """The first build's workbook, handed back alone in ``folder``."""
+    folder.mkdir()
+    return Path(shutil.copy(_workbook(out), folder / "A1001_罗然.xlsx"))
+
+
+def _codes(result: Any) -> list[str]:
+    return [i.code for b in result.books for i in b.issues]
+
+
+def test_workbook_alone_reads_back_without_derived_warnings(first, tmp_path):
+    out, result = first
+    src = tmp_path / "in"
+    _copy_back(out, src)
+    again = _build(src, tmp_path / "out")
+    (b0,), (b1,) = result.books, again.books
+    assert not DERIVED_CODES & set(_codes(again))
+    dropped = [i for i in b1.issues if i.code == "optional-value-dropped" and i.column in ("资产能力", "信赖程度")]
+    assert dropped == []
+    assert (b1.agent.agent_id, b1.agent.name, b1.agent.team) == (b0.agent.agent_id, b0.agent.name, b0.agent.team)
+    # Same clients, same tiers: reading back changes nothing an agent did not change.
+    tiers0 = sorted((r.client_key, r.get("policy_no"), r.grade, r.quadrant, r.capability, r.trust) for r in b0.closed)
+    tiers1 = sorted((r.client_key, r.get("policy_no"), r.grade, r.quadrant, r.capability, r.trust) for r in b1.closed)
+    assert tiers1 == tiers0
+    assert [r.derived for r in sorted(b1.closed, key=lambda r: r.get("policy_no"))] == \
+        [r.derived for r in sorted(b0.closed, key=lambda r: r.get("policy_no"))]
+    # The rows the first build rejected are not in the workbook: each is named once.
+    rejected = sum(c.rejected for c in b0.rows.values())
+    assert rejected and _codes(again).count("rows-left-behind") == rejected
+
+
+def test_three_done_rows_become_service_records_and_leave_the_calendar(first, tmp_path):
+    out, result = first
+    src = tmp_path / "in"
+    marked = _mark_done(_copy_back(out, src))
+    assert len(marked) == 3
+    again = _build(src, tmp_path / "out")
+    (b0,), (b1,) = result.books, again.books
+    assert not DERIVED_CODES & set(_codes(again))
+    new = [s for s in b1.services if s.get("task")]
+    assert len(b1.services) == len(b0.services) + 3 and len(new) == 3
+    assert {(s.get("client"), s.get("task").split()[0]) for s in new} == {(c, k) for c, k, _ in marked}
+    assert sorted(s.get("result") for s in new) == ["测试结果 1", "测试结果 2", "测试结果 3"]
+    assert all(s.get("date") <= TODAY and s.get("item") for s in new)
+    remaining = {(t.client_key, t.label, t.date) for t in b1.tasks}
+    assert not remaining & set(marked)
+    before = {(t.client_key, t.label, t.date) for t in b0.tasks}
+    assert set(marked) <= before
+
+    # The written workbook carries them in 服务记录, and a third build keeps them done.
+    wb = openpyxl.load_workbook(_workbook(tmp_path / "out"), read_only=True)
+    rows = list(wb["服务记录"].iter_rows(values_only=True))
+    head = [normalize_header(h) for h in rows[0]]
+    tasks = [r[head.index("日历任务")] for r in rows[1:] if r[head.index("日历任务")]]
+    assert len(tasks) == 3
+    wb.close()
+    third_in = tmp_path / "in3"
+    _copy_back(tmp_path / "out", third_in)
+    third = _build(third_in, tmp_path / "out3")
+    (b3,) = third.books
+    assert len([s for s in b3.services if s.get("task")]) == 3
+    assert not {(t.client_key, t.label, t.date) for t in b3.tasks} & set(marked)
+    assert not DERIVED_CODES & set(_codes(third))
+
+
+def test_original_and_workbook_together_refuse_the_original(first, tmp_path):
+    out, _ = first
+    (tmp_path / "orig").mkdir()
+    (tmp_path / "back").mkdir()
+    shutil.copy(BOOK, tmp_path / "orig" / BOOK.name)
+    edited = tmp_path / "back" / "A1001_罗然.xlsx"
+    shutil.copy(_workbook(out), edited)
+    _mark_done(edited, 1)
+    result = build([tmp_path / "orig", tmp_path / "back"], tmp_path / "out", today=TODAY, history=False,
+                   use_cache=False, keep_records=True)
+    orig, back = result.books
+    assert orig.status == "failed" and [i.code for i in orig.issues] == ["superseded-by-workbook"]
+    assert "A1001" in orig.issues[0].message and "工作簿" in orig.issues[0].message
+    assert back.status != "failed" and len([s for s in back.services if s.get("task")]) == 1
+    assert result.exit_code == 1  # a file was not used: the report says so
+    assert workbook_agent(edited) == "A1001" and workbook_agent(BOOK) is None
+
+
+def test_agent_edits_to_client_rows_are_read(first, tmp_path):
+    out, result = first
+    src = tmp_path / "in"
+    path = _copy_back(out, src)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["成交客户"]
+    head = _header(ws)
+    # Pick a client with one policy whose grade is not A and make them all-strong.
+    (b0,) = result.books
+    single = [r for r in b0.closed if r.grade != "A" and sum(o.client_key == r.client_key for o in b0.closed) == 1]
+    target = single[0]
+    for r in range(2, ws.max_row + 1):
+        if ws.cell(r, head["保单号"]).value == target.get("policy_no"):
+            ws.cell(r, head["经济条件"], "好")
+            ws.cell(r, head["保险意识"], "强")
+            ws.cell(r, head["影响力"], "广")
+            ws.cell(r, head["等级"], "Z")  # a derived cell typed over: ignored
+    wb.save(path)
+    (b1,) = _build(src, tmp_path / "out").books
+    (rec,) = [r for r in b1.closed if r.get("policy_no") == target.get("policy_no")]
+    assert rec.grade == "A"
+
+
+def test_done_date_stays_between_generation_and_today():
+    assert done_date(date(2026, 1, 1), generated=date(2026, 11, 5), today=date(2026, 11, 30)) == date(2026, 11, 5)
+    assert done_date(date(2026, 11, 10), generated=date(2026, 11, 5), today=date(2026, 11, 30)) == date(2026, 11, 10)
+    assert done_date(date(2026, 12, 10), generated=date(2026, 11, 5), today=date(2026, 11, 30)) == date(2026, 11, 30)
+    assert done_date(date(2026, 1, 1), generated=None, today=date(2026, 11, 30)) == date(2026, 1, 1)
+
+
+def test_task_tag_and_derived_headers():
+    assert task_tag("售后回访", date(2026, 10, 1), "P001") == "售后回访 2026-10-01 P001"
+    assert task_tag("生日", date(2026, 10, 1)) == "生日 2026-10-01"
+    assert {normalize_header(h) for h in ("等级", "象限", "建议体验", "问题")} <= DERIVED_HEADERS
