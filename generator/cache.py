@@ -84,7 +84,7 @@ class AgentCache:
         h.update(rules.model_dump_json().encode())
         h.update(source.display.encode())
         for path in source.files:
-            h.update(path.name.encode())
+            h.update(os.fsencode(path.name))  # a name need not be UTF-8
             h.update(hashlib.sha256(path.read_bytes()).digest())
         return h.hexdigest()
 

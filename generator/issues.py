@@ -42,6 +42,22 @@ _TYPES = [
     IssueType("no-data-sheets", "error", "file", "找不到客户工作表",
               "文件中没有“成交客户”或“未成交客户”工作表（现有：{detail}）。",
               "把工作表改名为“成交客户”“未成交客户”，或直接使用 `pasture template` 生成的模板。"),
+    IssueType("file-format", "error", "file", "文件格式不能直接读取",
+              "这是{detail}，本系统不能直接读取，文件中的客户都没有录入。",
+              "用 WPS 或 Excel 打开它，选择“另存为”→“Excel 工作簿 (*.xlsx)”，提交新保存的文件。"),
+    IssueType("file-outside-input", "error", "file", "链接指向输入文件夹以外",
+              "这是一个链接（快捷方式），{detail}；为了安全没有读取它指向的内容。",
+              "把文件本身复制到输入文件夹中，不要放链接或快捷方式。"),
+    IssueType("file-name-encoding", "warning", "file", "文件名编码不对",
+              "文件名不是 UTF-8 编码（常见于在 Windows 上打包、在别的电脑上解开的压缩文件），"
+              "报告中显示为“{value}”。",
+              "把文件重新命名一次（或用支持中文文件名的解压工具重新解开），避免文件名显示成乱码。"),
+    IssueType("csv-encoding", "error", "file", "CSV 编码不对",
+              "{detail}按简体中文读出来是乱码，文件没有录入。",
+              "在 Excel/WPS 中打开后“另存为”→“CSV UTF-8（逗号分隔）”，或直接另存为 .xlsx 再提交。"),
+    IssueType("file-too-large", "error", "file", "文件过大",
+              "文件超出一次能处理的上限：{detail}。",
+              "只提交正在经营的客户；历史数据另存一个文件，删除多余的空行、空列后再提交。"),
     IssueType("file-unsafe", "error", "file", "文件含有不安全内容",
               "文件被拒绝：{detail}",
               "不要使用来历不明的文件；请把数据复制到 `pasture template` 生成的新模板中再提交。"),
@@ -55,6 +71,13 @@ _TYPES = [
     IssueType("duplicate-column", "warning", "sheet", "重复的列",
               "“{column}”列出现了不止一次，只使用第一列。",
               "删除或改名多余的同名列。"),
+    IssueType("header-invisible-chars", "warning", "sheet", "表头含有看不见的字符",
+              "表头“{value}”中夹有看不见的字符（{detail}），已去掉后按“{column}”识别。",
+              "删掉这个表头单元格，重新输入列名（不要从网页或聊天软件里复制）。"),
+    IssueType("extra-client-sheet", "error", "sheet", "同一种表有两张",
+              "工作表“{value}”也是“{column}”表，但每本册子每种表只读取一张（已读取“{detail}”），"
+              "这张表中的行都没有录入。",
+              "把这张表里的客户复制到“{detail}”表的末尾，再删除这张表；如果它只是旧的副本，直接删除。"),
     IssueType("agent-info-missing", "warning", "sheet", "缺少代理人信息",
               "没有找到“代理人”工作表或其中的{column}，已改用文件名“{value}”。",
               "在“代理人”工作表中填写工号和姓名，或把文件命名为“工号_姓名.xlsx”。"),
@@ -83,6 +106,16 @@ _TYPES = [
     IssueType("duplicate-policy", "error", "row", "保单号重复",
               "保单号“{value}”在第 {detail} 行已经出现过，这一行未录入。",
               "一张保单只占一行；如果是不同保单，请核对保单号。"),
+    IssueType("excel-error-cell", "error", "row", "单元格是 Excel 错误值",
+              "“{column}”这一格是 Excel 的错误值 {value}（公式算不出结果），不是有效内容。",
+              "检查这一格的公式（常见原因：VLOOKUP 找不到、除数为 0、引用的单元格被删除），"
+              "改正后保存；也可以直接填入数值或文字。"),
+    IssueType("formula-no-value", "error", "row", "公式没有保存结果",
+              "“{column}”这一格是公式“{value}”，但文件里没有保存它的计算结果，读到的是空值。",
+              "用 Excel 或 WPS 打开文件再保存一次（会重新计算并保存结果），或把公式改成直接填写的内容。"),
+    IssueType("csv-unclosed-quote", "error", "row", "引号没有配对",
+              "“{column}”这一格的引号没有配对，后面{detail}都被并进了这一格，没有作为单独的行录入。",
+              "用记事本打开 CSV，在这一行找到多余的英文双引号 \" 并删除（或补上配对的引号），再重新提交。"),
     IssueType("totals-row", "error", "row", "合计行",
               "这一行看起来是手工添加的合计/小计行（“{value}”），不是客户数据。",
               "删除合计行；汇总数字由系统计算。"),
@@ -99,6 +132,9 @@ _TYPES = [
     IssueType("suspicious-text", "warning", "row", "内容以公式符号开头",
               "“{column}”的内容以“{value}”开头，可能被表格软件当成公式；已按纯文本保存。",
               "去掉开头的 = + - @ 符号。"),
+    IssueType("text-too-long", "warning", "row", "内容超过单元格上限",
+              "“{column}”有 {value} 个字符，超过表格单元格的上限 32,767 个，工作簿中只保留前 32,767 个。",
+              "把过长的内容删减或移到别处（例如单独的文档），单元格里只留要点。"),
     IssueType("name-too-long", "warning", "row", "姓名过长",
               "“{column}”有 {value} 个字符，不像一个姓名。",
               "姓名栏只填姓名，其他信息写在备注里。"),
@@ -194,6 +230,10 @@ class Issue:
     row: int | None = None
     column: str | None = None
     column_letter: str | None = None
+    # A summary stands for ``count`` issues of one code in one column; ``rows`` lists
+    # their rows as [first, last] ranges. A plain issue has count 1 and no ranges.
+    count: int = 1
+    rows: list[list[int]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -225,6 +265,70 @@ def make_issue(
         column=column,
         column_letter=column_letter,
     )
+
+
+#: Row issues kept one by one per (sheet, column, code); the rest become one summary.
+MAX_ISSUES_PER_COLUMN = 20
+_SUMMARY = "“{column}”列另有 {count} 行有同样的问题：{title}（{rows}）。"
+_SUMMARY_NO_COLUMN = "另有 {count} 行有同样的问题：{title}（{rows}）。"
+
+
+def summarise(issues: list[Issue], limit: int | None = None) -> list[Issue]:
+    """Keep the first ``limit`` row issues of each (sheet, column, code); fold the rest
+    into one summary issue per group whose ``count`` and ``rows`` keep the totals exact.
+
+    A sheet of 10,000 rejected rows would otherwise carry ~10 issues per row into
+    memory, the cache, the workbook and report.json.
+
+    >>> many = [make_issue("invalid-phone", sheet="成交客户", row=r, column="电话") for r in range(2, 40)]
+    >>> [i.count for i in summarise(many, 20)][-2:], summarise(many, 20)[-1].rows
+    ([1, 18], [[22, 39]])
+    """
+    limit = MAX_ISSUES_PER_COLUMN if limit is None else limit
+    seen: dict[tuple[str | None, str | None, str], int] = {}
+    folded: dict[tuple[str | None, str | None, str], list[Issue]] = {}
+    kept: list[Issue] = []
+    for issue in issues:
+        if issue.row is None or issue.count != 1:
+            kept.append(issue)
+            continue
+        key = (issue.sheet, issue.column, issue.code)
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] <= limit:
+            kept.append(issue)
+        else:
+            folded.setdefault(key, []).append(issue)
+    for group in folded.values():
+        kept.append(_summary(group))
+    return kept
+
+
+def _summary(group: list[Issue]) -> Issue:
+    first = group[0]
+    ranges = row_ranges(i.row for i in group if i.row is not None)
+    template = _SUMMARY if first.column else _SUMMARY_NO_COLUMN
+    t = ISSUE_TYPES[first.code]
+    message = template.format(column=first.column, count=len(group), title=t.title, rows=show_ranges(ranges))
+    return Issue(code=first.code, severity=first.severity, message=message, hint=first.hint, file=first.file,
+                 sheet=first.sheet, column=first.column, column_letter=first.column_letter,
+                 count=len(group), rows=ranges)
+
+
+def row_ranges(rows: Any) -> list[list[int]]:
+    """Sorted row numbers as [first, last] runs: 2,3,4,7 → [[2, 4], [7, 7]]."""
+    out: list[list[int]] = []
+    for row in sorted(set(rows)):
+        if out and row == out[-1][1] + 1:
+            out[-1][1] = row
+        else:
+            out.append([row, row])
+    return out
+
+
+def show_ranges(ranges: list[list[int]], limit: int = 12) -> str:
+    """``第 22–39、45 行``; past ``limit`` runs the text ends in 等."""
+    parts = [f"{a:,}" if a == b else f"{a:,}–{b:,}" for a, b in ranges[:limit]]
+    return "第 " + "、".join(parts) + (" 等" if len(ranges) > limit else "") + " 行"
 
 
 def _show(value: Any, limit: int = 40) -> str:

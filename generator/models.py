@@ -34,6 +34,18 @@ class MonthDay:
 DateLike = date | MonthDay
 
 
+@dataclass(frozen=True)
+class CellNote:
+    """What the reader saw in one cell that its value does not show: an Excel error
+    (``#N/A``), a formula with no saved result, a CSV quote that swallowed lines."""
+
+    row: int  # 1-based Excel row number
+    col: int  # 0-based cell index (0 → A)
+    code: str  # an issue code (generator.issues)
+    value: str = ""
+    detail: str = ""
+
+
 @dataclass
 class RawSheet:
     """One worksheet (or CSV file) as read: header row and data rows, untyped."""
@@ -43,6 +55,7 @@ class RawSheet:
     header_row: int  # 1-based Excel row number of the header
     headers: list[Any]
     rows: list[tuple[int, list[Any]]]  # (1-based Excel row number, cell values)
+    notes: list[CellNote] = field(default_factory=list)
 
 
 @dataclass
@@ -57,6 +70,10 @@ class RawBook:
     other_sheets: list[str] = field(default_factory=list)
     # Cells of the sheets a Pasture workbook is read back by (read.KEPT_SHEETS, 代理人).
     kept_sheets: dict[str, list[list[Any]]] = field(default_factory=dict)
+    # A second worksheet of a kind already read (成交客户 (2)): not read, reported whole.
+    extra_sheets: list[RawSheet] = field(default_factory=list)
+    exact_names: dict[str, bool] = field(default_factory=dict)  # sheet read was named as the template
+    issues: list[Issue] = field(default_factory=list)  # found while reading (file name, …)
 
 
 @dataclass

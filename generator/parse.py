@@ -49,6 +49,17 @@ _EDGES = re.compile(r"^[\s\u200b\u200c\u200d\u2060\ufeff]+|[\s\u200b\u200c\u200d
 _CONTROL = {c: None for c in (*range(32), *range(0x7F, 0xA0)) if c not in (9, 10)}
 
 
+# Characters that take no space but change how text matches: zero-width characters,
+# direction marks and overrides, the soft hyphen. A header pasted from a web page or a
+# chat app can carry them and still look right. Code point → name for messages.
+INVISIBLE: dict[int, str] = {
+    **{c: "零宽字符" for c in (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x180E)},
+    **{c: "文字方向控制符" for c in (0x200E, 0x200F, 0x061C, *range(0x202A, 0x202F), *range(0x2066, 0x206A))},
+    0x00AD: "软连字符",
+}
+_DROP_INVISIBLE = {c: None for c in INVISIBLE}
+
+
 def _trim(text: str) -> str:
     return _EDGES.sub("", text)
 
@@ -97,7 +108,7 @@ def clean_text(value: Any) -> str | None:
 
 def _fold(value: str) -> str:
     """Full-width → half-width and unify dashes, for values whose meaning is ASCII."""
-    text = unicodedata.normalize("NFKC", value)
+    text = unicodedata.normalize("NFKC", value.translate(_DROP_INVISIBLE))
     text = re.sub("[\u2010-\u2015\u2212\ufe58\ufe63]", "-", text)
     return _trim(text)
 
@@ -346,8 +357,15 @@ def _number(value: Any) -> int | float | Decimal:
     raise ValueProblem("invalid-number", "不是数字")
 
 
+#: No annual premium comes near this; a larger number is a typo or a pasted ID.
+MAX_MONEY = 10_000_000_000
+#: Payment years (缴费年限) past this are not a policy term.
+MAX_YEARS = 100
+
+
 def parse_money(value: Any) -> float:
-    """An amount in yuan, > 0: ``12000``, ``"12,000"``, ``"12000元"``, ``"1.2万"``.
+    """An amount in yuan, > 0 and at most 100 亿: ``12000``, ``"12,000"``, ``"12000元"``,
+    ``"1.2万"``. Infinity, NaN and 1e308 are errors, never numbers in a report.
 
     >>> parse_money("1.2万")
     12000.0
@@ -361,6 +379,8 @@ def parse_money(value: Any) -> float:
         raise ValueProblem("invalid-number", "数字过大")
     if number <= 0:
         raise ValueProblem("invalid-number", "必须大于 0")
+    if result > MAX_MONEY:
+        raise ValueProblem("invalid-number", f"超过 {MAX_MONEY // 100_000_000} 亿元，不像真实金额")
     return result
 
 
@@ -375,6 +395,8 @@ def parse_int(value: Any) -> int:
     number = _number(value)
     if number < 0:
         raise ValueProblem("invalid-number", "不能是负数")
+    if number > MAX_YEARS:
+        raise ValueProblem("invalid-number", f"超过 {MAX_YEARS}，不像真实的年限")
     if isinstance(number, int):
         return number
     if isinstance(number, float):

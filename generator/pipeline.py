@@ -156,15 +156,17 @@ def _failed(source: Source, code: str, detail: str) -> Book:
                 status="failed", issues=[issue])
 
 
-def _split_sources(inputs: PathLike | Iterable[PathLike]) -> tuple[list[Source], list[tuple[str, Source]]]:
-    """Agent books, and branch files (survey, complaints) recognised by their sheets."""
+def _split_sources(inputs: PathLike | Iterable[PathLike],
+                   exclude: tuple[Path, ...] = ()) -> tuple[list[Source], list[tuple[str, Source]]]:
+    """Agent books, and branch files (survey, complaints) recognised by their sheets;
+    ``exclude`` holds the output folder, never read back as input."""
     from .survey import branch_file_kind
 
     paths = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
     books: list[Source] = []
     branch: list[tuple[str, Source]] = []
     for path in paths:
-        for source in discover(Path(path)):
+        for source in discover(Path(path), exclude=exclude):
             kind = branch_file_kind(source.path) if source.kind == "xlsx" else None
             if kind is None:
                 books.append(source)
@@ -304,7 +306,7 @@ def build(
         sweep_leftovers(out)
         workbooks = out / "workbooks"
         workbooks.mkdir(parents=True, exist_ok=True)
-        sources, branch_sources = _split_sources(inputs)
+        sources, branch_sources = _split_sources(inputs, exclude=(out,))
         if on_start:
             on_start(len(sources))
         store = open_store(history_path) if history_path else None
@@ -568,9 +570,9 @@ def report_dict(result: RunResult) -> dict[str, Any]:
         rows = book.totals
         totals.add(rows)
         status_count[book.status] += 1
-        for issue in book.issues:
-            by_code[issue.code] = by_code.get(issue.code, 0) + 1
-            severity[issue.severity] += 1
+        for issue in book.issues:  # a summary issue stands for `count` of them
+            by_code[issue.code] = by_code.get(issue.code, 0) + issue.count
+            severity[issue.severity] += issue.count
         files.append({
             "path": book.source,
             "agent_id": book.agent.agent_id,
@@ -615,7 +617,7 @@ def write_json(path: Path, data: Any) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False, indent=2, default=str)
+            json.dump(data, fh, ensure_ascii=False, indent=2, default=str, allow_nan=False)  # strict JSON
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -1,4 +1,8 @@
-"""Files in, :class:`~generator.models.RawBook` out: find sources, read their sheets.
+"""Sources in, :class:`~generator.models.RawBook` out: read their sheets.
+
+Finding the sources is :mod:`generator.sources`, the workbook guards are
+:mod:`generator.zipguard`, CSV bytes are :mod:`generator.read_csv`; ``discover`` and
+``Source`` are re-exported here for callers that only know the reader.
 
 Values are handed over as the file holds them, unvalidated: Excel cells keep their
 type (text stays ``str`` with its leading zeros, numbers are ``int``/``float``, date
@@ -12,17 +16,13 @@ cells are ``date``/``datetime``, empty cells ``None``); CSV cells are ``str`` or
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
-import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Literal, Sequence
+from typing import Any, Iterable, Sequence
 
 from python_calamine import CalamineWorkbook
 
-from .models import RawBook, RawSheet
+from .issues import make_issue
+from .models import CellNote, RawBook, RawSheet
 from .parse import is_blank
 from .schema import (
     AGENT_FIELDS,
@@ -31,15 +31,14 @@ from .schema import (
     PROSPECT_SHEET,
     Sheet,
     header_index,
-    match_sheet,
     normalize_header,
 )
+from .read_csv import csv_rows, load_csv
+from .sources import EXCEL_SUFFIXES, Source, csv_parts, discover, readable_name, sheet_for
+from .xlsx_cells import cell_notes
 from .zipguard import UnreadableFile, check_zip
 
-__all__ = ["Source", "UnreadableFile", "check_zip", "discover", "find_header", "read_source"]
-
-EXCEL_SUFFIXES = (".xlsx", ".xlsm")
-SUFFIXES = (*EXCEL_SUFFIXES, ".csv")
+__all__ = ["EXCEL_SUFFIXES", "Source", "UnreadableFile", "check_zip", "discover", "find_header", "read_source"]
 
 HEADER_SEARCH_ROWS = 10
 
@@ -54,104 +53,16 @@ _AGENT_KEYS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class Source:
-    """One agent's input: a workbook, or the CSV files sharing a ``工号_姓名_`` prefix."""
-
-    path: Path  # the workbook, or the first CSV of the group
-    files: tuple[Path, ...]
-    kind: Literal["xlsx", "csv"]
-    display: str  # relative to the input folder, posix style
-    stem: str  # "1001_张三"
-
-
-# ---------------------------------------------------------------------------- discovery
-
-
-def discover(inputs: Sequence[str | os.PathLike[str]] | str | os.PathLike[str]) -> list[Source]:
-    """Sources under files and folders (recursive), in relative-path order.
-
-    Takes ``.xlsx``/``.xlsm``/``.csv``; skips Excel lock files (``~$*``) and hidden
-    files. CSVs named ``<工号>_<姓名>_<sheet>.csv`` group into one source per agent.
-    A file named explicitly is taken whatever its extension, so the user hears why
-    it cannot be read instead of seeing it silently ignored.
-
-    >>> discover(Path("books"))  # doctest: +SKIP
-    """
-    paths = [Path(inputs)] if isinstance(inputs, (str, os.PathLike)) else [Path(p) for p in inputs]
-    sources: list[Source] = []
-    seen: set[Path] = set()
-    for root in paths:
-        if root.is_dir():
-            files = sorted(
-                (p for p in root.rglob("*") if _wanted(p, root)),
-                key=lambda p: p.relative_to(root).as_posix(),
-            )
-            found = _group(files, root)
-        elif root.is_file():
-            found = _group([root], root.parent, single=True)
-        else:
-            raise FileNotFoundError(f"找不到输入：{root}")
-        for source in found:
-            key = source.path.resolve()
-            if key not in seen:
-                seen.add(key)
-                sources.append(source)
-    return sources
-
-
-def _wanted(path: Path, root: Path) -> bool:
-    rel = path.relative_to(root)
-    if any(part.startswith((".", "~$")) for part in rel.parts):
-        return False
-    return path.suffix.lower() in SUFFIXES and path.is_file()
-
-
-def _csv_parts(path: Path) -> tuple[str, str] | None:
-    """(``工号_姓名``, sheet part) when the name follows the CSV convention."""
-    prefix, sep, tail = path.stem.rpartition("_")
-    if sep and prefix and (match_sheet(tail) or normalize_header(tail) == _AGENT):
-        return prefix, tail
-    return None
-
-
-def _group(files: list[Path], root: Path, *, single: bool = False) -> list[Source]:
-    def shown(path: Path, name: str | None = None) -> str:
-        rel = path.name if single else path.relative_to(root).as_posix()
-        return rel if name is None else rel[: len(rel) - len(path.name)] + name
-
-    # Ordered entries: a lone file, or a CSV group keyed by (folder, 工号_姓名); a
-    # group sits where its first file sorts.
-    order: list[Path | tuple[Path, str]] = []
-    groups: dict[tuple[Path, str], list[Path]] = {}
-    for path in files:
-        parts = _csv_parts(path) if path.suffix.lower() == ".csv" else None
-        if parts is None:
-            order.append(path)
-            continue
-        key = (path.parent, parts[0])
-        if key not in groups:
-            groups[key] = []
-            order.append(key)
-        groups[key].append(path)
-    sources: list[Source] = []
-    for entry in order:
-        if isinstance(entry, Path):
-            kind: Literal["xlsx", "csv"] = "csv" if entry.suffix.lower() == ".csv" else "xlsx"
-            sources.append(Source(entry, (entry,), kind, shown(entry), entry.stem))
-        else:
-            members = tuple(groups[entry])
-            stem = entry[1]
-            sources.append(Source(members[0], members, "csv", shown(members[0], f"{stem}_*.csv"), stem))
-    return sources
-
-
 # ---------------------------------------------------------------------------- reading
 
 
 def read_source(source: Source) -> RawBook:
     """Read every sheet of a source into a :class:`RawBook`; raises :class:`UnreadableFile`."""
+    if source.problem:
+        raise UnreadableFile(*source.problem)
     book = RawBook(path=source.path, display=source.display, stem=source.stem)
+    for code, value in source.warnings:
+        book.issues.append(make_issue(code, file=source.display, value=value))
     if source.kind == "csv":
         titles = _read_csv_group(source, book)
     else:
@@ -162,28 +73,39 @@ def read_source(source: Source) -> RawBook:
     return book
 
 
-def _add_sheet(book: RawBook, sheet: Sheet, title: str, rows: Iterable[list[Any]]) -> None:
-    # Two worksheets may both name the same data sheet (成交客户 and 成交客户清单):
-    # the first wins and the other is reported among the unused sheets.
-    if sheet.name in book.sheets:
-        book.other_sheets.append(title)
-        return
-    book.sheets[sheet.name] = _raw_sheet(sheet, title, rows)
+def _add_sheet(book: RawBook, sheet: Sheet, title: str, rows: Iterable[list[Any]],
+               notes: Sequence[CellNote] = (), *, tail: str | None = None) -> None:
+    # Two worksheets may both stand for one data sheet (成交客户 and 成交客户清单 or
+    # 成交客户 (2)): one is read, the other is kept aside and reported whole (see
+    # validate). The one named exactly as the template wins, else the first.
+    raw = _raw_sheet(sheet, title, rows, notes)
+    main = book.sheets.get(sheet.name)
+    if main is None:
+        book.sheets[sheet.name] = raw
+        book.exact_names[sheet.name] = normalize_header(tail or title) == normalize_header(sheet.name)
+    elif normalize_header(tail or title) == normalize_header(sheet.name) and not book.exact_names[sheet.name]:
+        book.sheets[sheet.name] = raw
+        book.exact_names[sheet.name] = True
+        book.extra_sheets.append(main)
+    else:
+        book.extra_sheets.append(raw)
 
 
 def _read_workbook(path: Path, book: RawBook) -> list[str]:
     if path.suffix.lower() not in EXCEL_SUFFIXES:
         raise UnreadableFile("file-unreadable", f"不支持 {path.suffix or '无扩展名'} 文件，请另存为 .xlsx")
-    check_zip(path)
+    formula_parts = check_zip(path)
     try:
-        wb = CalamineWorkbook.from_path(str(path))
+        wb = _open_workbook(path)
     except Exception as exc:  # calamine raises its own error types for broken parts
         raise UnreadableFile("file-unreadable", f"文件已损坏或不是 Excel 格式（{exc.__class__.__name__}）") from exc
     try:
-        for title in wb.sheet_names:
-            folded = normalize_header(title)
-            sheet = match_sheet(title)
-            if sheet is None and folded != _AGENT:
+        titles = list(wb.sheet_names)
+        data = {title: sheet for title in titles if (sheet := sheet_for(title)) is not None}
+        notes = cell_notes(path, formula_parts, data) if formula_parts and data else {}
+        for title in titles:
+            sheet = data.get(title)
+            if sheet is None and normalize_header(title) != _AGENT:
                 book.other_sheets.append(title)
                 if title not in KEPT_SHEETS:
                     continue
@@ -192,13 +114,13 @@ def _read_workbook(path: Path, book: RawBook) -> list[str]:
             rows = wb.get_sheet_by_name(title).to_python(skip_empty_area=False)
             cells = [[None if v == "" else v for v in row] for row in rows]
             if sheet is not None:
-                _add_sheet(book, sheet, title, cells)
-            elif folded != _AGENT:
+                _add_sheet(book, sheet, title, cells, notes.get(title, ()))
+            elif normalize_header(title) != _AGENT:
                 book.kept_sheets[title] = cells  # read back by generator.roundtrip
             elif book.agent_kv is None:
                 book.agent_kv = _agent_kv(cells)
                 book.kept_sheets[AGENT_SHEET] = cells
-        return list(wb.sheet_names)
+        return titles
     except UnreadableFile:
         raise
     except Exception as exc:
@@ -207,57 +129,33 @@ def _read_workbook(path: Path, book: RawBook) -> list[str]:
         wb.close()  # release the handle now: Windows cannot move an open file
 
 
+def _open_workbook(path: Path) -> CalamineWorkbook:
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:  # a name that is not UTF-8: calamine takes only text paths
+        with path.open("rb") as fh:
+            return CalamineWorkbook.from_filelike(fh)
+    return CalamineWorkbook.from_path(str(path))
+
 
 def _read_csv_group(source: Source, book: RawBook) -> list[str]:
-    blobs = []
-    for path in source.files:
-        try:
-            blobs.append((path, path.read_bytes()))
-        except OSError as exc:
-            raise UnreadableFile("file-unreadable", f"无法打开 {path.name}（{exc.strerror or exc}）") from exc
+    blobs = [(path, load_csv(path)) for path in source.files]
     if all(not data for _, data in blobs):
         raise UnreadableFile("file-empty", "文件大小为 0")
     for path, data in blobs:
-        parts = _csv_parts(path)
-        tail = parts[1] if parts else path.stem
-        rows = _csv_rows(data, path.name)
+        name = readable_name(path.name)
+        stem = Path(name).stem
+        parts = csv_parts(stem)
+        tail = parts[1] if parts else stem
+        rows, notes = csv_rows(data, name)
         if normalize_header(tail) == _AGENT:
             if book.agent_kv is None:
                 book.agent_kv = _agent_kv(rows)
-        elif sheet := match_sheet(tail):
-            _add_sheet(book, sheet, path.name, rows)
+        elif sheet := sheet_for(tail):
+            _add_sheet(book, sheet, name, rows, notes, tail=tail)
         else:
-            book.other_sheets.append(path.name)
-    return [path.name for path in source.files]
-
-
-def _decode(data: bytes, name: str) -> str:
-    if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16", errors="replace")  # Excel's "Unicode text" export
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise UnreadableFile("file-unreadable", f"{name} 的编码无法识别，请另存为 UTF-8 编码的 CSV") from exc
-
-
-def _csv_rows(data: bytes, name: str) -> list[list[Any]]:
-    text = _decode(data, name)
-    if "\x00" in text[:1024]:
-        raise UnreadableFile("file-unreadable", f"{name} 不是文本格式的 CSV")
-    first = text.split("\n", 1)[0]
-    # WPS/Excel exports in some locales use tabs or semicolons; the most frequent wins.
-    delimiter = max((",", "\t", ";"), key=first.count) if first else ","
-    try:
-        return [[None if v == "" else v for v in row]
-                for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-    except csv.Error as exc:
-        raise UnreadableFile("file-unreadable", f"{name} 不是有效的 CSV（{exc}）") from exc
+            book.other_sheets.append(name)
+    return [readable_name(path.name) for path in source.files]
 
 
 # ---------------------------------------------------------------------------- sheets
@@ -294,7 +192,7 @@ def find_header(sheet: Sheet, rows: list[list[Any]]) -> int | None:
     return first
 
 
-def _raw_sheet(sheet: Sheet, title: str, rows: Iterable[list[Any]]) -> RawSheet:
+def _raw_sheet(sheet: Sheet, title: str, rows: Iterable[list[Any]], notes: Sequence[CellNote] = ()) -> RawSheet:
     """Header and data rows of one sheet; ``header_row`` is 0 when the sheet is empty."""
     rows = list(rows)
     at = find_header(sheet, rows)
@@ -302,14 +200,17 @@ def _raw_sheet(sheet: Sheet, title: str, rows: Iterable[list[Any]]) -> RawSheet:
         return RawSheet(sheet.name, title, 0, [], [])
     headers = _trim(rows[at])
     data: list[tuple[int, list[Any]]] = []
+    # A row whose only content is an error cell or an unsaved formula reads as blank
+    # but is not: it stays, so its note reaches the report.
+    noted = {n.row for n in notes}
     for i in range(at + 1, len(rows)):
         cells = _trim(rows[i])
-        if not cells:
+        if not cells and i + 1 not in noted:
             continue
         if len(cells) < len(headers):
             cells = cells + [None] * (len(headers) - len(cells))
         data.append((i + 1, cells))
-    return RawSheet(sheet.name, title, at + 1, headers, data)
+    return RawSheet(sheet.name, title, at + 1, headers, data, [n for n in notes if n.row > at + 1])
 
 
 def _agent_kv(rows: list[list[Any]]) -> dict[str, Any]:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+from .parse import INVISIBLE
+
 Kind = Literal["text", "name", "phone", "date", "birthday", "choice", "money", "int"]
 
 AGENT_SHEET = "代理人"
@@ -185,10 +187,12 @@ TOTAL_WORDS = ("合计", "总计", "小计", "汇总", "total")
 # every choice cell of every book.
 _FOLD: dict[int, int | None] = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _FOLD.update({0x3000: 0x20, ord("*"): None, ord("\n"): None, 0xFF0A: None})
+_FOLD.update({code: None for code in INVISIBLE})  # zero-width and direction marks
 
 
 def normalize_header(text: object) -> str:
-    """Fold a header cell for matching: trim, full-width→half-width, drop spaces and '*'.
+    """Fold a header cell for matching: trim, full-width→half-width, drop spaces, '*'
+    and invisible characters (zero-width, direction marks).
 
     >>> normalize_header(" 投保人电话＊ ")
     '投保人电话'

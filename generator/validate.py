@@ -11,9 +11,10 @@ from collections import defaultdict
 from datetime import date
 from typing import Any, Callable
 
-from .issues import Issue, RowCount, make_issue
-from .models import AgentInfo, Book, RawBook, RawSheet, Record
+from .issues import Issue, RowCount, make_issue, row_ranges, summarise
+from .models import AgentInfo, Book, CellNote, RawBook, RawSheet, Record
 from .parse import (
+    INVISIBLE,
     ValueProblem,
     clean_text,
     is_blank,
@@ -40,6 +41,9 @@ from .schema import (
     normalize_header,
 )
 
+# The most characters an Excel cell holds; longer text is cut when a workbook is written.
+EXCEL_TEXT_LIMIT = 32_767
+
 _PARSERS: dict[str, Callable[[Any], Any]] = {
     "date": parse_date,
     "birthday": parse_birthday,
@@ -56,7 +60,7 @@ _PERSON_PHONES = {CLOSED_SHEET: ("holder_phone", "holder_name"), PROSPECT_SHEET:
 
 def validate_book(raw: RawBook, rules: Rules, *, today: date) -> Book:
     """Check every row of one agent's book against the input contract and rules."""
-    issues: list[Issue] = []
+    issues: list[Issue] = list(raw.issues)
     agent = _agent_info(raw, issues)
     book = Book(source=raw.display, agent=agent, issues=issues)
     known_clients: set[str] = set()  # ids and names on every client row read, accepted or not
@@ -75,13 +79,30 @@ def validate_book(raw: RawBook, rules: Rules, *, today: date) -> Book:
             book.prospects = records
         else:
             book.services = records
+    for extra in raw.extra_sheets:
+        _report_extra_sheet(book, raw, extra)
     _check_phones(book)
     _check_service_clients(book, known_clients)
     book.known_clients = known_clients
+    book.issues = summarise(book.issues)
     for issue in book.issues:
         issue.file = raw.display
     book.status = "ok" if not book.issues else "warnings"
     return book
+
+
+def _report_extra_sheet(book: Book, raw: RawBook, extra: RawSheet) -> None:
+    """A second worksheet of a kind already read (成交客户 (2)) is not read: copies made
+    by Excel are usually stale duplicates, and two sheets' row numbers under one name
+    would make every issue ambiguous. Its rows count as rejected, so the run says so."""
+    if not extra.rows:
+        return
+    rows = [row for row, _ in extra.rows]
+    main = raw.sheets[extra.name].title
+    issue = make_issue("extra-client-sheet", sheet=extra.title, column=extra.name, value=extra.title, detail=main)
+    issue.count, issue.rows = len(rows), row_ranges(rows)
+    book.issues.append(issue)
+    book.rows[extra.title] = RowCount(read=len(rows), rejected=len(rows))
 
 
 def _agent_info(raw: RawBook, issues: list[Issue]) -> AgentInfo:
@@ -127,6 +148,11 @@ def _validate_sheet(
             text = f"（无表头·{column_letter(i)}列）"
         col = index.get(normalize_header(text))
         where: dict[str, Any] = dict(sheet=sheet.name, row=raw.header_row, column_letter=column_letter(i))
+        hidden = sorted({INVISIBLE[ord(c)] for c in text if ord(c) in INVISIBLE})
+        if hidden:
+            shown = "".join(c for c in text if ord(c) not in INVISIBLE)
+            issues.append(make_issue("header-invisible-chars", column=col.name if col else shown, value=shown,
+                                     detail="、".join(hidden), **where))
         if col is None:
             extras[i] = text
             issues.append(make_issue("unknown-column", column=text, value=text, **where))
@@ -141,9 +167,14 @@ def _validate_sheet(
     count = RowCount()
     records: list[Record] = []
     seen_policies: dict[str, int] = {}
+    notes: dict[int, dict[int, CellNote]] = defaultdict(dict)
+    for note in raw.notes:
+        notes[note.row][note.col] = note
+    by_position = {pos: sheet.column(key) for key, pos in positions.items()}
     for row_no, cells in raw.rows:
         count.read += 1
         row_issues: list[Issue] = []
+        row_notes = notes.get(row_no, {})
 
         def report(code: str, col: Column | None, value: Any = "", detail: str = "", severity: Any = None) -> None:
             pos = positions.get(col.key) if col else None
@@ -153,14 +184,29 @@ def _validate_sheet(
                 value=value, detail=detail, severity=severity,
             ))
 
+        for at, cell_note in row_notes.items():
+            # Notes on template columns are said where the cell is parsed; the rest here.
+            if cell_note.code == "csv-unclosed-quote" or at not in by_position:
+                name = by_position[at].name if at in by_position else _header_name(headers, extras, at)
+                row_issues.append(make_issue(
+                    cell_note.code, sheet=sheet.name, row=row_no, column=name, column_letter=column_letter(at),
+                    value=cell_note.value, detail=cell_note.detail,
+                    severity="error" if cell_note.code == "csv-unclosed-quote" else "warning"))
         total_word = _totals_word(cells)
         if total_word:
             report("totals-row", None, value=total_word)
         else:
-            values = {}
+            values: dict[str, Any] = {}
             for col in sheet.columns:
                 pos = positions.get(col.key)
                 cell = cells[pos] if pos is not None and pos < len(cells) else None
+                noted = row_notes.get(pos) if pos is not None else None
+                if noted is not None and noted.code != "csv-unclosed-quote":
+                    # An error value or an unsaved formula: said as such, not as 没有填写.
+                    report(noted.code, col, value=noted.value, detail=noted.detail,
+                           severity="error" if col.required else "warning")
+                    values[col.key] = col.default
+                    continue
                 values[col.key] = _parse_cell(col, cell, rules, today, report)
             if sheet.name != SERVICE_SHEET:
                 # A service record naming a client whose row was rejected is not a second problem.
@@ -177,10 +223,22 @@ def _validate_sheet(
         if sheet.name == CLOSED_SHEET:
             seen_policies[values["policy_no"]] = row_no
         extra = {h: cells[i] for i, h in extras.items() if i < len(cells) and not is_blank(cells[i])}
+        for i, h in extras.items():
+            if isinstance(extra.get(h), str) and len(extra[h]) > EXCEL_TEXT_LIMIT:
+                row_issues.append(make_issue("text-too-long", sheet=sheet.name, row=row_no, column=h,
+                                             column_letter=column_letter(i), value=f"{len(extra[h]):,}"))
+                issues.append(row_issues[-1])
         records.append(Record(sheet=sheet.name, row=row_no, values=values, extra=extra, issues=row_issues))
         count.accepted += 1
     letters = {key: column_letter(pos) for key, pos in positions.items()}
     return records, count, list(extras.values()), letters
+
+
+def _header_name(headers: list[Any], extras: dict[int, str], pos: int) -> str:
+    if pos in extras:
+        return extras[pos]
+    text = clean_text(headers[pos]) if pos < len(headers) else None
+    return text or f"{column_letter(pos)}列"
 
 
 def _totals_word(cells: list[Any]) -> str | None:
@@ -214,6 +272,8 @@ def _parse_cell(col: Column, cell: Any, rules: Rules, today: date, report: Calla
             }.get(problem.code, problem.detail)
             report("optional-value-dropped", col, value=cell, detail=detail)
         return col.default
+    if isinstance(value, str) and len(value) > EXCEL_TEXT_LIMIT:
+        report("text-too-long", col, value=f"{len(value):,}")
     if col.kind == "name":
         if needs_quote_prefix(value):
             report("suspicious-text", col, value=value[:1])

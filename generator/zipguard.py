@@ -38,9 +38,10 @@ class UnreadableFile(Exception):
         self.detail = detail
 
 
-def check_zip(path: Path) -> None:
+def check_zip(path: Path) -> set[str]:
     """Refuse a workbook that is empty, not a zip, a zip bomb, declares a DTD, or has
-    too many cells or a huge cell range.
+    too many cells or a huge cell range; return the worksheet parts that hold formulas
+    or error cells (``generator.xlsx_cells`` looks at those again, calamine cannot).
 
     calamine's XML parser does not expand entities, but refusing any DTD here keeps
     that guarantee independent of the library version. The size check counts the
@@ -74,6 +75,7 @@ def check_zip(path: Path) -> None:
                     _check_worksheet(info, _inflate(raw, info, budget), budget)
                 elif lower.endswith((".xml", ".rels", ".vml")):
                     _check_part(info, _inflate(raw, info, budget))
+            return budget.formula_parts
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, NotImplementedError, ValueError,
             OSError) as exc:
         raise UnreadableFile("file-unreadable", "文件已损坏或不是 Excel 格式（压缩包无法解开）") from exc
@@ -90,6 +92,7 @@ class _Budget:
     def __init__(self) -> None:
         self.bytes = MAX_UNCOMPRESSED
         self.cells = MAX_CELLS
+        self.formula_parts: set[str] = set()
 
 
 _LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature … file name length, extra length
@@ -184,6 +187,8 @@ _FAR_REF = re.compile(
 _REF = re.compile(rb"""r=["']([A-Z]{0,8}[0-9]{0,12})""")
 # Row and cell start tags, with or without a namespace prefix (``<x:c r=…>``).
 _ROW_OR_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,31}:)?(row|c)(?=[\s/>])")
+# A formula element (<f>, not <formula1>) or an error cell (t="e"), any namespace prefix.
+_FORMULA_OR_ERROR = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,31}:)?f[\s>/]|\st=[\"']e[\"']")
 _OVERLAP = 40  # longer than any start tag or reference the regexes look for
 
 
@@ -205,6 +210,8 @@ def _check_worksheet(info: zipfile.ZipInfo, chunks: Iterator[bytes], budget: _Bu
             ref = whole[1].decode("ascii") if whole else "?"
             where = f"第 {ref} 行" if ref.isdigit() else f"单元格 {ref}"
             raise _too_wide(f"{info.filename} 用到了{where}")
+        if info.filename not in budget.formula_parts and _FORMULA_OR_ERROR.search(buf):
+            budget.formula_parts.add(info.filename)
         ref_tail = buf[-32:]
         # Tags are counted up to the last "<" near the end; the rest waits for the next
         # chunk, so no tag is cut in two or counted twice.

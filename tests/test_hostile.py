@@ -90,10 +90,17 @@ def test_every_row_is_accounted_for(corpus):
         assert rows["read"] == rows["accepted"] + rows["rejected"], f["path"]
         for counts in f["sheets"].values():
             assert counts["read"] == counts["accepted"] + counts["rejected"]
-        rejected = {(i["sheet"], i["row"]) for i in f["issues"] if i["severity"] == "error" and i["row"]}
+        rejected = {(i["sheet"], row) for i in f["issues"] if i["severity"] == "error" for row in _rows_of(i)}
         assert len(rejected) == rows["rejected"], f["path"]
     for book in result.books:
         assert len(book.closed) + len(book.prospects) + len(book.services) == book.totals.accepted
+
+
+def _rows_of(issue):
+    """The rows an issue stands for: its own, or every row of a summary's ranges."""
+    if issue.get("rows"):
+        return [r for first, last in issue["rows"] for r in range(first, last + 1)]
+    return [issue["row"]] if issue["row"] else []
 
 
 def test_failed_files_are_named_with_a_reason_and_get_no_workbook(corpus):
@@ -106,6 +113,61 @@ def test_failed_files_are_named_with_a_reason_and_get_no_workbook(corpus):
         assert re.search(r"[\u4e00-\u9fff]", issue["message"])  # said in Chinese
         assert "Traceback" not in issue["message"]
         assert f["workbook"] is None
+
+
+def test_report_json_is_strict_json(corpus):
+    """1e308 premiums and the like never turn into Infinity/NaN in report.json."""
+    _, base, _, _, _, _ = corpus
+
+    def refuse(name):
+        raise ValueError(f"not JSON: {name}")
+    json.loads((base / "out" / "report.json").read_text(encoding="utf-8"), parse_constant=refuse)
+    f = _files(corpus[3])["R22_天文数字.xlsx"]
+    assert f["rows"] == {"read": 4, "accepted": 2, "rejected": 2}  # 1e308 and 5e12 rejected, 1e300 years dropped
+    assert any(i["code"] == "optional-value-dropped" and i["column"] == "缴费年限" for i in f["issues"])
+
+
+def test_repeated_issues_are_summarised_with_exact_counts(corpus):
+    """150 rejected rows × 2 bad columns: 20 issues per column kept, the rest in one
+    summary per column whose count and row ranges keep the totals exact."""
+    report = corpus[3]
+    f = _files(report)["R21_全错.xlsx"]
+    assert f["rows"] == {"read": 151, "accepted": 1, "rejected": 150}
+    for code in ("invalid-phone", "invalid-date"):
+        mine = [i for i in f["issues"] if i["code"] == code]
+        assert len(mine) == 21 and sum(i["count"] for i in mine) == 150
+        (summary,) = [i for i in mine if i["count"] > 1]
+        assert summary["rows"] == [[23, 152]] and summary["row"] is None and "130" in summary["message"]
+    by_code = report["totals"]["by_code"]
+    total = sum(i["count"] for g in report["files"] for i in g["issues"] if i["code"] == "invalid-phone")
+    assert by_code["invalid-phone"] == total >= 150
+
+
+def test_lost_things_are_named_on_their_file(corpus):
+    files = _files(corpus[3])
+    # The swallowed lines are named, on the row that swallowed them.
+    (quote,) = [i for i in files["R01_引号_*.csv"]["issues"] if i["code"] == "csv-unclosed-quote"]
+    assert quote["row"] == 3 and quote["column"] == "险种" and "文件第 4–6 行" in quote["message"]
+    # A second client sheet: one issue on that sheet, its rows counted as not read.
+    f = files["R04_副本.xlsx"]
+    (extra,) = [i for i in f["issues"] if i["code"] == "extra-client-sheet"]
+    assert extra["sheet"] == "成交客户 (2)" and extra["count"] == 3 and extra["rows"] == [[2, 4]]
+    assert f["sheets"]["成交客户 (2)"] == {"read": 3, "accepted": 0, "rejected": 3}
+    assert files["R07_双表_*.csv"]["sheets"]["成交客户"]["accepted"] == 1
+    # Error values and unsaved formulas are not "没有填写".
+    f = files["R09_错误值.xlsx"]
+    codes = {(i["code"], i["column"], i["severity"]) for i in f["issues"]}
+    assert {("excel-error-cell", "投保人电话", "error"), ("excel-error-cell", "投保人生日", "warning"),
+            ("formula-no-value", "年交保费", "error")} <= codes
+    assert "#N/A" in next(i["message"] for i in f["issues"] if i["code"] == "excel-error-cell")
+    assert not any(i["code"] == "missing-required" for i in f["issues"])
+    # Invisible header characters: the sheet is read, the header named.
+    f = files["R23_隐形表头.xlsx"]
+    assert f["rows"]["accepted"] == 2 and not any(i["code"] == "missing-column" for i in f["issues"])
+    # (a BOM at the very edge was always trimmed silently; inside or as a direction mark it is named)
+    assert {i["column"] for i in f["issues"] if i["code"] == "header-invisible-chars"} == {"保单号", "投保人电话"}
+    # Big5 is one message, not a page of mojibake errors.
+    assert [i["code"] for i in files["R24_繁體_*.csv"]["issues"]] == ["csv-encoding"]
 
 
 @pytest.mark.parametrize("name", ["X01_billion_laughs.xlsx", "X02_xxe_sheet.xlsx", "X03_xxe_workbook.xlsx"])

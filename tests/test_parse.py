@@ -471,3 +471,26 @@ def test_phone_round_trips(rest, style):
     assert parse_phone(text) == rest
     assert parse_phone(int(rest)) == rest
     assert parse_phone(float(rest)) == rest
+
+
+# ------------------------------------------------------------------ absurd values (issue 13 item 8)
+
+
+@pytest.mark.parametrize("value", [1e308, 5e12, "1e308", "9" * 30, 10_000_000_001, "100000000001元", float("-inf")])
+def test_parse_money_rejects_absurd_amounts(value):
+    """1e308 used to pass and turn the KPIs (and report.json) into Infinity."""
+    assert problem(parse_money, value).code == "invalid-number"
+
+
+def test_parse_money_keeps_big_real_amounts():
+    assert parse_money(10_000_000_000) == 1e10 and parse_money("5000万") == 5e7
+
+
+@pytest.mark.parametrize("value", [101, 1e300, "9999年", float("nan")])
+def test_parse_int_rejects_years_no_policy_has(value):
+    assert problem(parse_int, value).code == "invalid-number"
+
+
+@pytest.mark.parametrize("value", ["138\u200b1234\u200d5678", "\u202a13812345678\u202c"])
+def test_invisible_characters_do_not_break_a_number(value):
+    assert parse_phone(value) == "13812345678"

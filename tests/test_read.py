@@ -172,11 +172,11 @@ def test_empty_data_sheet(tmp_path):
     assert book.sheets["未成交客户"].rows == []
 
 
-def test_second_sheet_for_same_data_sheet_is_other(tmp_path):
+def test_second_sheet_for_same_data_sheet_is_kept_aside(tmp_path):
     path = simple_book(tmp_path / "b.xlsx", {"成交客户清单": row_cells(1, CLOSED_HEADERS)})
     book = read_file(path)
     assert book.sheets["成交客户"].title == "成交客户"
-    assert book.other_sheets == ["成交客户清单"]
+    assert [s.title for s in book.extra_sheets] == ["成交客户清单"] and book.other_sheets == []
 
 
 # ------------------------------------------------------------------ 代理人 sheet
@@ -347,7 +347,7 @@ def test_zip_that_is_not_a_workbook(tmp_path):
 def test_unsupported_extension(tmp_path):
     path = simple_book(tmp_path / "b.xlsx").rename(tmp_path / "b.xls")
     err = unreadable(path)
-    assert err.code == "file-unreadable" and ".xls" in err.detail
+    assert err.code == "file-format" and ".xls" in err.detail
 
 
 def test_csv_with_unknown_encoding(tmp_path):

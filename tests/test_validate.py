@@ -235,3 +235,52 @@ def test_data_under_a_blank_header_is_kept_and_warned():
     assert book.closed[0].extra == {f"（无表头·{letter}列）": "写在没有表头的列里"}
     # A blank header over an empty column is not worth a word.
     assert check(raw_book([closed_row() + [None]], headers=headers)).issues == []
+
+
+# ------------------------------------------------------------------ issue 13: clear messages, bounded reports
+
+
+def test_invisible_characters_in_a_header_are_dropped_and_named():
+    headers = ["保\u200b单号" if h == "保单号" else "\u202e年交保费" if h == "年交保费" else h for h in CLOSED_HEADERS]
+    book = check(raw_book([closed_row()], headers=headers))
+    assert book.rows["成交客户"].accepted == 1  # not "缺少必填列 保单号"
+    found = {(i.code, i.column, i.row) for i in book.issues}
+    assert found == {("header-invisible-chars", "保单号", 1), ("header-invisible-chars", "年交保费", 1)}
+    assert "文字方向控制符" in next(i.message for i in book.issues if i.column == "年交保费")
+
+
+def test_text_longer_than_a_cell_is_warned_per_cell():
+    headers = CLOSED_HEADERS + ["家访记录"]
+    row = closed_row(备注="记" * 40_000) + ["访" * 32_768]
+    book = check(raw_book([row, closed_row(保单号="P2", 备注="记" * 32_767) + [""]], headers=headers))
+    too_long = [(i.column, i.row, i.severity) for i in book.issues if i.code == "text-too-long"]
+    assert too_long == [("备注", 2, "warning"), ("家访记录", 2, "warning")]
+    assert book.closed[0].get("notes") == "记" * 40_000  # the value is kept whole; the warning says where it is cut
+
+
+def test_cell_notes_replace_missing_required():
+    from generator.models import CellNote
+
+    raw = raw_book([closed_row(投保人电话=None, 投保人生日=None), closed_row(保单号="P2", 年交保费=None)])
+    col = CLOSED_HEADERS.index
+    raw.sheets["成交客户"].notes = [
+        CellNote(2, col("投保人电话"), "excel-error-cell", "#N/A"),
+        CellNote(2, col("投保人生日"), "excel-error-cell", "#REF!"),
+        CellNote(3, col("年交保费"), "formula-no-value", "=A3*2"),
+    ]
+    book = check(raw)
+    assert flat(book, "row", "column", "code", "severity") == [
+        [2, "投保人电话", "excel-error-cell", "error"], [2, "投保人生日", "excel-error-cell", "warning"],
+        [3, "年交保费", "formula-no-value", "error"]]
+    assert book.rows["成交客户"].rejected == 2 and "没有填写" not in book.issues[0].message
+
+
+def test_a_sheet_of_rejected_rows_makes_a_bounded_list_with_exact_counts():
+    rows = [closed_row(保单号=f"P{i}", 投保人电话="1", 投保日期="坏", 年交保费="-1") for i in range(300)]
+    book = check(raw_book(rows))
+    assert book.rows["成交客户"].rejected == 300
+    assert len(book.issues) == 3 * 21
+    for code in ("invalid-phone", "invalid-date", "invalid-number"):
+        mine = [i for i in book.issues if i.code == code]
+        assert sum(i.count for i in mine) == 300
+        assert mine[-1].rows == [[22, 301]] and mine[-1].count == 280

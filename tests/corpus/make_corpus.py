@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import struct
 import sys
 import zipfile
@@ -246,7 +247,7 @@ def make_corpus(dest: Path) -> dict[str, str]:
     ws.append(row)
     ws.append([closed(301).get(h) for h in CLOSED_HEADERS])
     wb.save(dest / "C03_formula_no_cache.xlsx")
-    out["C03_formula_no_cache.xlsx"] = "warnings:missing-required#2"
+    out["C03_formula_no_cache.xlsx"] = "warnings:formula-no-value#2"  # not "没有填写"
 
     _book(dest / "C04_inline_strings.xlsx", [closed(400 + i) for i in range(3)], [prospect(400)],
           agent("C04", "内联"), inline=True)
@@ -375,8 +376,110 @@ def make_corpus(dest: Path) -> dict[str, str]:
     far.save(dest / "X08_far_cell.xlsx")
     out["X08_far_cell.xlsx"] = "failed:file-unsafe"
 
+    out.update(_lost_without_a_word(dest))
+    out.update(_blow_ups_and_odd_values(dest))
     good.unlink()
     src.unlink()
+    return out
+
+
+def _csv_text(headers: list[str], records: Iterable[dict[str, Any]], delimiter: str = ",") -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n", delimiter=delimiter)
+    for row in _rows(headers, records):
+        w.writerow(["" if v is None else v for v in row])
+    return buf.getvalue()
+
+
+def _lost_without_a_word(dest: Path) -> dict[str, str]:
+    """Issue 13 item 4, 5, 7: rows, sheets and books that used to vanish with status ok."""
+    out: dict[str, str] = {}
+    # An address typed as "北京 with no closing quote: every later line joins that cell.
+    text = _csv_text(CLOSED_HEADERS, [closed(2000 + i) for i in range(5)])
+    lines = text.split("\r\n")
+    lines[2] = lines[2].replace("重疾险", '"重疾险', 1)
+    (dest / "R01_引号_成交客户.csv").write_text("\r\n".join(lines), encoding="utf-8")
+    out["R01_引号_*.csv"] = "warnings:csv-unclosed-quote#2"
+    # The quote closes a few lines later, at the end of another cell: still swallowed.
+    text = _csv_text(CLOSED_HEADERS, [closed(2010 + i, 备注="跟进" if i != 3 else '重要"') for i in range(6)])
+    lines = text.split("\r\n")
+    lines[2] = lines[2].replace("重疾险", '"重疾险', 1)
+    (dest / "R02_半引号_成交客户.csv").write_text("\r\n".join(lines), encoding="utf-8")
+    out["R02_半引号_*.csv"] = "warnings:csv-unclosed-quote#4"
+    # A real two-line note is not a swallowed row.
+    (dest / "R03_多行_成交客户.csv").write_text(
+        _csv_text(CLOSED_HEADERS, [closed(2020, 地址="北京市朝阳区\n望京街道 8 号"), closed(2021)]), encoding="utf-8")
+    (dest / "R03_多行_代理人.csv").write_text("工号,R03\r\n姓名,多行\r\n", encoding="utf-8")
+    out["R03_多行_*.csv"] = "ok#2"
+
+    # A second sheet of a kind already read: Excel's copy name, WPS's copy name, an alias.
+    for name, title in (("R04_副本.xlsx", "成交客户 (2)"), ("R05_清单.xlsx", "成交客户清单"),
+                        ("R06_wps副本.xlsx", "成交客户 - 副本")):
+        xlsxwriter_book(dest / name, {"成交客户": _rows(CLOSED_HEADERS, [closed(2030)]),
+                                      title: _rows(CLOSED_HEADERS, [closed(2031 + i) for i in range(3)])},
+                        agent(name[:3], "两张表"))
+        out[name] = "warnings:extra-client-sheet#4"
+    (dest / "R07_双表_成交客户.csv").write_text(_csv_text(CLOSED_HEADERS, [closed(2040)]), encoding="utf-8")
+    (dest / "R07_双表_成交客户 (2).csv").write_text(_csv_text(CLOSED_HEADERS, [closed(2041)]), encoding="utf-8")
+    out["R07_双表_*.csv"] = "warnings:extra-client-sheet#2"
+
+    # Spreadsheet formats we do not read are named in the report, not skipped.
+    for suffix in (".xls", ".et", ".xlsb", ".ods"):
+        (dest / f"R08_旧格式{suffix}").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504)
+        out[f"R08_旧格式{suffix}"] = "failed:file-format"
+
+    # Excel error values and formulas with no saved result are said as such.
+    rows = _rows(CLOSED_HEADERS, [closed(2050), closed(2051), closed(2052)])
+    col = {h: i for i, h in enumerate(CLOSED_HEADERS)}
+    rows[1][col["投保人电话"]] = lambda ws, r, c: ws.write_formula(r, c, "=VLOOKUP(A2,Z:Z,2,0)", None, "#N/A")
+    rows[2][col["投保人生日"]] = lambda ws, r, c: ws.write_formula(r, c, "=1/0", None, "#DIV/0!")
+    rows[3][col["年交保费"]] = lambda ws, r, c: ws.write_formula(r, c, "=6000*2", None, "")
+    xlsxwriter_book(dest / "R09_错误值.xlsx", {"成交客户": rows}, agent("R09", "错误值"))
+    out["R09_错误值.xlsx"] = "warnings:excel-error-cell,formula-no-value#3"
+
+    # A file name that is not UTF-8: 张三 in GBK, as a Chinese Windows zip leaves it.
+    raw = os.fsencode(dest) + b"/R10_" + "张三".encode("gbk") + b".xlsx"
+    _book(Path(os.fsdecode(raw)), [closed(2060)], kv=agent("R10", "张三"))
+    out["R10_张三.xlsx"] = "warnings:file-name-encoding#1"
+
+    # Links out of the input folder are not followed: a file and a folder.
+    for name, target in (("R11_链接_成交客户.csv", "/etc/passwd"), ("R12_链接目录", "/etc")):
+        if Path(target).exists():
+            os.symlink(target, dest / name)
+            out[name] = "failed:file-outside-input"
+    return out
+
+
+def _blow_ups_and_odd_values(dest: Path) -> dict[str, str]:
+    """Issue 13 items 6, 8 and the unclear messages."""
+    out: dict[str, str] = {}
+    # A million one-cell rows in 2 MB: refused by the row cap, never parsed whole.
+    (dest / "R20_百万行_成交客户.csv").write_bytes(b"x\n" * (zipguard.MAX_ROWS + 10))
+    out["R20_百万行_*.csv"] = "failed:file-too-large"
+    # A sheet of rejected rows: issues beyond the per-column limit are summarised.
+    bad = [closed(3000 + i, 投保人电话="12345", 投保日期="明天") for i in range(150)]
+    _book(dest / "R21_全错.xlsx", [closed(2999), *bad], kv=agent("R21", "全错"))
+    out["R21_全错.xlsx"] = "warnings:invalid-phone,invalid-date#151"
+    # Numbers that are not amounts.
+    _book(dest / "R22_天文数字.xlsx", [closed(3200, 年交保费=1e308), closed(3201, 年交保费=5e12),
+                                       closed(3202, 缴费年限=1e300), closed(3203)], kv=agent("R22", "天文"))
+    out["R22_天文数字.xlsx"] = "warnings:invalid-number#4"
+    # Headers that look right but hold zero-width and direction characters.
+    headers = [{"保单号": "保\u200b单号", "投保人电话": "\u202a投保人电话\u202c", "险种": "\ufeff险种"}.get(h, h)
+               for h in CLOSED_HEADERS]
+    xlsxwriter_book(dest / "R23_隐形表头.xlsx",
+                    {"成交客户": [headers] + _rows(CLOSED_HEADERS, [closed(3300), closed(3301)])[1:]},
+                    agent("R23", "隐形"))
+    out["R23_隐形表头.xlsx"] = "warnings:header-invisible-chars#2"
+    # Traditional Chinese Big5: one encoding message, not dozens of mojibake errors.
+    big5 = ("投保人姓名,投保人電話,投保日期,保單號,險種,年交保費,客戶來源,經濟條件,保險意識,影響力\r\n"
+            "張三,13912340000,2024-03-12,P1,終身壽險,12000,緣故,好,強,廣\r\n")
+    (dest / "R24_繁體_成交客户.csv").write_bytes(big5.encode("big5"))
+    out["R24_繁體_*.csv"] = "failed:csv-encoding"
+    # A note longer than a cell can hold: warned, kept whole in the report row count.
+    (dest / "R25_长备注_成交客户.csv").write_text(
+        _csv_text(CLOSED_HEADERS, [closed(3400, 备注="很长" * 20_000), closed(3401)]), encoding="utf-8")
+    out["R25_长备注_*.csv"] = "warnings:text-too-long#2"
     return out
 
 
