@@ -121,6 +121,7 @@ class Book:
     closed: list[Record] = field(default_factory=list)
     prospects: list[Record] = field(default_factory=list)
     services: list[Record] = field(default_factory=list)
+    worklog: list[Record] = field(default_factory=list)  # the optional 工作日志 sheet
     issues: list[Issue] = field(default_factory=list)
     rows: dict[str, RowCount] = field(default_factory=dict)  # per sheet
     extra_headers: dict[str, list[str]] = field(default_factory=dict)  # unknown columns per sheet

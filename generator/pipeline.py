@@ -36,6 +36,7 @@ from .branch_index import INDEX_NAME, BranchIndex
 from .integrity import apply_findings, branch_summary, phone_uses, workbook_name
 from .history import DEFAULT_DB_NAME, Store, enrich_book, open_store
 from .ics import write_ics
+from .activity import activity_kpis
 from .plan import counts as task_counts
 from .plan import plan_book, quota_series, reminder_days
 from .issues import RowCount, make_issue
@@ -102,6 +103,7 @@ def process_source(source: Source, rules: Rules, *, today: date, days: int | Non
         "target": sum(t for _, _, t in book.quota),
         "days_met": sum(1 for _, n, t in book.quota if n >= t),
     }
+    book.kpis["activity"] = activity_kpis(book, rules, today=today)
     t_plan = time.perf_counter()
     book.timings.update(read=t_read - clock, validate=t_validate - t_read, classify=t_classify - t_validate,
                         plan=t_plan - t_classify)
@@ -478,10 +480,12 @@ def build_dashboard_site(report: dict[str, Any], rules: Rules, site_dir: Path, *
                          store: Store | None = None, since: date | None = None,
                          branch: BranchInputs | None = None, campaigns: list[Any] | None = None) -> Path:
     """The standards site plus dashboards made from ``report`` (aggregates only)."""
+    from .activity_pages import add_activity_pages
     from .dashboards import dashboard_pages
     from .site import PROJECT_ROOT, build_site
 
     pages = dashboard_pages(report, rules, mask_agents=mask_agents, store=store)
+    add_activity_pages(pages, report, rules, mask_agents=mask_agents)
     if store is not None:
         from .history_pages import history_pages
 

@@ -256,6 +256,15 @@ class Campaign(_Strict):
         return self
 
 
+# Vocabularies of optional columns added after rules files were in use: a copy made
+# before them gets these defaults instead of failing to load.
+OPTIONAL_VOCABULARIES: dict[str, dict[str, list[str]]] = {
+    "出勤": {"出勤": ["到", "已到", "到岗", "参加", "是", "√", "✓", "yes", "present"],
+             "缺勤": ["未到", "没到", "旷工", "否", "×", "no", "absent"],
+             "请假": ["休假", "事假", "病假", "年假", "leave"]},
+}
+
+
 class Rules(_Strict):
     """The whole rules file, validated."""
 
@@ -273,6 +282,13 @@ class Rules(_Strict):
     survey: Survey = Field(default_factory=Survey)
     complaints: Complaints = Field(default_factory=Complaints)  # type: ignore[arg-type]
     campaigns: list[Campaign] = Field(default_factory=list)
+
+    @field_validator("vocabularies", mode="before")
+    @classmethod
+    def _optional_vocabularies(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            return {**OPTIONAL_VOCABULARIES, **v}
+        return v
 
     @field_validator("vocabularies")
     @classmethod

@@ -21,6 +21,7 @@ AGENT_SHEET = "代理人"
 CLOSED_SHEET = "成交客户"
 PROSPECT_SHEET = "未成交客户"
 SERVICE_SHEET = "服务记录"
+WORKLOG_SHEET = "工作日志"
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,29 @@ SERVICE = Sheet(
     optional=True,
 )
 
-DATA_SHEETS: tuple[Sheet, ...] = (CLOSED, PROSPECT, SERVICE)
+# The agent's own daily log (早会 / 工作日志), kept short on purpose: 拜访, 新增准客户 and
+# 促成 are derived from the other sheets when left blank (generator/activity.py).
+WORKLOG = Sheet(
+    WORKLOG_SHEET,
+    (
+        Column("date", "日期", "date", True, ("日期", "工作日期", "date"), not_future=True, width=12),
+        Column("attendance", "出勤", "choice", False, ("考勤", "早会出勤", "attendance"), vocab="出勤",
+               hint="出勤 / 缺勤 / 请假", width=8),
+        Column("visits", "拜访", "int", False, ("拜访数", "拜访次数", "visits"),
+               hint="不填时按服务记录中的定期拜访计", width=8),
+        Column("calls", "电话", "int", False, ("电话数", "电话次数", "calls"), width=8),
+        Column("meetings", "面谈", "int", False, ("面谈数", "面谈次数", "meetings"), width=8),
+        Column("new_prospects", "新增准客户", "int", False, ("新增准客户数", "新准客户", "new prospects"),
+               hint="不填时按未成交客户的登记日期计", width=10),
+        Column("closes", "促成", "int", False, ("促成数", "成交", "签单", "closes"),
+               hint="不填时按成交客户的投保日期计", width=8),
+        Column("notes", "备注", aliases=("说明", "notes", "note"), width=24),
+    ),
+    aliases=("工作日志表", "日志", "展业日志", "worklog"),
+    optional=True,
+)
+
+DATA_SHEETS: tuple[Sheet, ...] = (CLOSED, PROSPECT, SERVICE, WORKLOG)
 SHEETS_BY_NAME: dict[str, Sheet] = {s.name: s for s in DATA_SHEETS}
 
 # Key/value fields of the 代理人 sheet.

@@ -33,6 +33,7 @@ from .schema import (
     PROSPECT_SHEET,
     SERVICE_SHEET,
     SHEETS_BY_NAME,
+    WORKLOG_SHEET,
     TOTAL_WORDS,
     Column,
     Sheet,
@@ -64,7 +65,7 @@ def validate_book(raw: RawBook, rules: Rules, *, today: date) -> Book:
     agent = _agent_info(raw, issues)
     book = Book(source=raw.display, agent=agent, issues=issues)
     known_clients: set[str] = set()  # ids and names on every client row read, accepted or not
-    for name in (CLOSED_SHEET, PROSPECT_SHEET, SERVICE_SHEET):
+    for name in (CLOSED_SHEET, PROSPECT_SHEET, SERVICE_SHEET, WORKLOG_SHEET):
         sheet = raw.sheets.get(name)
         if sheet is None:
             continue
@@ -77,6 +78,8 @@ def validate_book(raw: RawBook, rules: Rules, *, today: date) -> Book:
             book.closed = records
         elif name == PROSPECT_SHEET:
             book.prospects = records
+        elif name == WORKLOG_SHEET:
+            book.worklog = records
         else:
             book.services = records
     for extra in raw.extra_sheets:

@@ -44,7 +44,8 @@ from .models import Book, MonthDay, Record
 from .rules import QUADRANTS, Condition, Rules
 from .roundtrip import DERIVED_MARK, write_agent_sheet
 from .safety import QUOTE_RISK_FIRST, needs_quote_prefix
-from .schema import AGENT_SHEET, CLOSED, PROSPECT, SERVICE, Sheet, column_letter, match_sheet
+from .activity import SHEET_ACTIVITY
+from .schema import AGENT_SHEET, CLOSED, PROSPECT, SERVICE, WORKLOG, Sheet, column_letter, match_sheet
 
 __all__ = [
     "WORKBOOK_OPTIONS",
@@ -678,6 +679,8 @@ def write_rules_help(ws: Worksheet, cells: Cells, rules: Rules, sheets: Sequence
         CLOSED.name: "每张录入成功的保单一行，右侧绿色表头的列是系统给出的分级和建议，灰色表头是原表中无法识别、原样保留的列",
         PROSPECT.name: "每位录入成功的准客户一行，列的含义同上",
         SERVICE.name: "录入成功的服务记录",
+        WORKLOG.name: "录入成功的工作日志（原样保留，可以继续填写）",
+        SHEET_ACTIVITY: "本周的出勤、拜访、电话、面谈、新增准客户和促成，对照每日目标和服务日历；带 * 的数字是推算的",
         SHEET_CHANGES: "与上一次记录相比，等级或象限发生变化的客户，以及新的经营策略（档案修正）",
         SHEET_REFERRALS: "转介绍链：谁介绍了谁，按介绍关系缩进；第 0 代是链首",
         SHEET_ISSUES: "原表中发现的全部问题，“错误”的行没有录入，“警告”的行已录入；点击“位置”可跳到本工作簿中对应的行",
@@ -817,6 +820,14 @@ def write_agent_workbook(book: Book, rules: Rules, path: Path, *, today: date) -
         if book.services:
             w.records(SERVICE, book.services, graded=False)
             sheets.append(SERVICE.name)
+        if book.worklog:
+            w.records(WORKLOG, book.worklog, graded=False)
+            sheets.append(WORKLOG.name)
+        if book.kpis.get("activity"):
+            from .workbook_activity import write_activity_sheet
+
+            write_activity_sheet(wb, w.cells, book.kpis["activity"])
+            sheets.append(SHEET_ACTIVITY)
         if book.grade_changes is not None:
             w.grade_changes()
             sheets.append(SHEET_CHANGES)

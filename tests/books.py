@@ -33,8 +33,10 @@ def prospect(**over: Any) -> dict[str, Any]:
 
 
 def write_book(path: Path, closed_rows: list[dict[str, Any]], prospect_rows: list[dict[str, Any]] = (),
-               agent: dict[str, str] | None = AGENT) -> Path:
-    """Write an agent book; every value is written as text unless it is not a str."""
+               agent: dict[str, str] | None = AGENT, extra_sheets: dict[str, list[list[Any]]] | None = None) -> Path:
+    """Write an agent book; every value is written as text unless it is not a str.
+
+    ``extra_sheets`` adds sheets as given, header row first (e.g. 服务记录, 工作日志)."""
     wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
                                          "strings_to_urls": False})
     if agent is not None:
@@ -55,5 +57,11 @@ def write_book(path: Path, closed_rows: list[dict[str, Any]], prospect_rows: lis
                     ws.write_string(r, c, v)
                 else:
                     ws.write(r, c, v)
+    for name, sheet_rows in (extra_sheets or {}).items():
+        ws = wb.add_worksheet(name)
+        for r, cells in enumerate(sheet_rows):
+            for c, v in enumerate(cells):
+                if v is not None:
+                    ws.write_string(r, c, v) if isinstance(v, str) else ws.write(r, c, v)
     wb.close()
     return path

@@ -77,3 +77,9 @@ def test_the_60_percent_targets_come_with_their_context(site):
     assert "老客户" in cycle and "持有两张及以上保单的成交客户 ÷ 全部成交客户" in cycle
     assert "为你介绍过客户的成交客户 ÷ 全部成交客户" in cycle and "不是一个刚入行就要完成的指标" in cycle
     assert f"目标定在 {referral}" in quality and "参考线" in quality
+
+
+def test_records_page_explains_the_short_work_log(site):
+    text = page_text(site, "records")
+    assert "日期、出勤、拜访、电话、面谈、新增准客户、促成和备注" in text
+    assert "按“未成交客户”里当天的登记日期计数" in text and "可以直接打印的早会页" in text

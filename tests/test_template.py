@@ -29,7 +29,7 @@ def values(ws: Any) -> list[list[Any]]:
 
 
 def test_sheets(wb: openpyxl.Workbook) -> None:
-    assert wb.sheetnames == ["说明", "代理人", "成交客户", "未成交客户", "服务记录", LISTS_SHEET]
+    assert wb.sheetnames == ["说明", "代理人", "成交客户", "未成交客户", "服务记录", "工作日志", LISTS_SHEET]
     assert wb[LISTS_SHEET].sheet_state == "hidden"
     assert all(wb[n].sheet_state == "visible" for n in wb.sheetnames if n != LISTS_SHEET)
 

@@ -1,0 +1,191 @@
+"""Site pages for the agents' activity: the 早会 (morning meeting) view per team.
+
+``activity_pages(report, rules)`` returns ``{path: Markdown}``:
+
+- ``dashboards/morning.md`` — every team's attendance and activity as aggregates, each
+  linking to its one-page 早会 view;
+- ``dashboards/morning/<team>.md`` — what a 主管 needs at the morning meeting on one
+  printable page: yesterday's activity per agent, this week's activity against the plan,
+  this week's due tasks by kind and the overdue counts.
+
+``team_activity_section(files)`` is the same aggregate as a section for a team's
+dashboard page. Everything comes from ``report.json`` (``kpis.activity`` per agent,
+:func:`generator.activity.activity_kpis`): counts only, never a client. Agent and team
+names are agent-typed text and are HTML-escaped.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from .activity import ATTENDED, COUNT_LABELS, COUNTS
+from .dashboards import DASH, _agent_label, _h, _slug, _table
+from .rules import Rules
+
+__all__ = ["MORNING_DIR", "activity_pages", "add_activity_pages", "team_activity", "team_activity_section",
+           "morning_path"]
+
+MORNING_DIR = f"{DASH}/morning"
+NO_TEAM = "未分组"
+# Printing: drop the site's chrome so one team fits on one sheet of paper.
+_PRINT_STYLE = (
+    "<style>@media print{.md-header,.md-tabs,.md-sidebar,.md-footer,.md-source-file,"
+    ".headerlink,.pasture-noprint{display:none!important}"
+    ".md-main__inner,.md-content__inner{margin:0!important;padding:0!important}"
+    ".md-typeset{font-size:10pt}.md-typeset table{font-size:9pt}"
+    ".md-typeset h1{margin:0 0 .4em}.md-typeset h2{margin:.8em 0 .3em}.pasture-kpi{padding:.2rem .5rem}}</style>"
+)
+
+
+def morning_path(team: str) -> str:
+    return f"{MORNING_DIR}/{_slug('team', team)}.md"
+
+
+def _activity(f: dict[str, Any]) -> dict[str, Any] | None:
+    if f.get("status") == "failed":
+        return None
+    return (f.get("kpis") or {}).get("activity")
+
+
+def team_activity(files: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Sum the agents' activity: yesterday, this week vs plan, due and overdue by kind."""
+    out: dict[str, Any] = {
+        "agents": 0, "reporting": 0, "with_log": 0,
+        "yesterday": {k: 0 for k in COUNTS}, "yesterday_attended": 0, "yesterday_reported": 0,
+        "week": {k: 0 for k in (*COUNTS, "prospect_target", "visits_due", "attended", "attendance_reported")},
+        "due_this_week": {}, "overdue": {},
+    }
+    for f in files:
+        out["agents"] += 1
+        a = _activity(f)
+        if a is None:
+            continue
+        out["reporting"] += 1
+        out["with_log"] += 1 if a.get("has_log") else 0
+        y = a["yesterday"]
+        for k in COUNTS:
+            out["yesterday"][k] += y.get(k) or 0
+        if y.get("attendance"):
+            out["yesterday_reported"] += 1
+            out["yesterday_attended"] += 1 if y["attendance"] == ATTENDED else 0
+        for k in out["week"]:
+            out["week"][k] += a["week"].get(k) or 0
+        for key in ("due_this_week", "overdue"):
+            for kind, n in a[key].items():
+                out[key][kind] = out[key].get(kind, 0) + n
+    out["overdue_total"] = sum(out["overdue"].values())
+    return out
+
+
+def _rate(part: int, whole: int) -> str:
+    return f"{part} / {whole}（{part / whole * 100:.0f}%）" if whole else "未填"
+
+
+def _cards(t: dict[str, Any]) -> str:
+    w = t["week"]
+    cards = [
+        ("昨日出勤 / 已填", _rate(t["yesterday_attended"], t["yesterday_reported"])),
+        ("本周出勤天数 / 已填", _rate(w["attended"], w["attendance_reported"])),
+        ("本周新增准客户 / 目标", f"{w['new_prospects']} / {w['prospect_target']}"),
+        ("本周拜访 / 到期", f"{w['visits']} / {w['visits_due']}"),
+        ("本周电话", w["calls"]), ("本周面谈", w["meetings"]), ("本周促成", w["closes"]),
+        ("逾期事项", t["overdue_total"]),
+    ]
+    return '<div class="pasture-kpis">' + "".join(
+        f'<div class="pasture-kpi"><span>{_h(k)}</span><strong>{_h(v)}</strong></div>' for k, v in cards) + "</div>"
+
+
+def _kinds_table(t: dict[str, Any]) -> str:
+    kinds = sorted(set(t["due_this_week"]) | set(t["overdue"]))
+    if not kinds:
+        return "本周没有到期或逾期的服务事项。"
+    return _table(["类型", "本周到期", "逾期"], [
+        [_h(k), str(t["due_this_week"].get(k, 0)), str(t["overdue"].get(k, 0))] for k in kinds], sortable=False)
+
+
+def team_activity_section(files: list[dict[str, Any]], team: str, *, heading: str = "##") -> str:
+    """Attendance and activity of one team as aggregates, with a link to its 早会 page."""
+    t = team_activity(files)
+    link = f"../morning/{_slug('team', team)}.md"
+    return "\n\n".join([
+        f"{heading} 出勤与活动（本周）",
+        _cards(t),
+        f"交了工作日志的代理人 {t['with_log']} 位（共 {t['agents']} 位）；没有工作日志的，拜访、新增准客户和促成由系统推算。"
+        f"[打开早会页（可打印）]({link})",
+    ])
+
+
+def _agent_rows(files: list[dict[str, Any]], mask: bool) -> list[list[str]]:
+    rows = []
+    for f in sorted(files, key=lambda f: f["agent_id"]):
+        a = _activity(f)
+        if a is None:
+            rows.append([_h(_agent_label(f, mask)), "文件无法使用", *["—"] * (len(COUNTS) + 3)])
+            continue
+        y, w = a["yesterday"], a["week"]
+        derived = set(y.get("derived") or [])
+        cells = [f"{y.get(k) or 0}{'*' if k in derived else ''}" for k in COUNTS]
+        overdue = sum(a["overdue"].values())
+        rows.append([_h(_agent_label(f, mask)), _h(y.get("attendance") or "未填"), *cells,
+                     f"{w['new_prospects']} / {w['prospect_target']}", f"{w['visits']} / {w['visits_due']}",
+                     str(overdue)])
+    return rows
+
+
+def activity_pages(report: dict[str, Any], rules: Rules, *, mask_agents: bool = False) -> dict[str, str]:
+    """The 早会 overview and one printable 早会 page per team."""
+    teams: dict[str, list[dict[str, Any]]] = {}
+    for f in report["files"]:
+        teams.setdefault(f.get("team") or NO_TEAM, []).append(f)
+    today = _h(report["today"])
+    quota = rules.cadence.prospect_daily_quota
+    pages: dict[str, str] = {}
+    overview_rows = []
+    for name in sorted(teams):
+        t = team_activity(teams[name])
+        w = t["week"]
+        overview_rows.append([
+            f'<a href="morning/{_slug("team", name)}.html">{_h(name)}</a>', str(t["agents"]),
+            _h(_rate(t["yesterday_attended"], t["yesterday_reported"])),
+            _h(_rate(w["attended"], w["attendance_reported"])),
+            f"{w['new_prospects']} / {w['prospect_target']}", f"{w['visits']} / {w['visits_due']}",
+            str(w["calls"]), str(w["meetings"]), str(w["closes"]), str(t["overdue_total"]),
+        ])
+        headers = ["代理人", "出勤", *(COUNT_LABELS[k] for k in COUNTS), "本周新增准客户 / 目标", "本周拜访 / 到期", "逾期"]
+        pages[morning_path(name)] = "\n\n".join([
+            f"# 早会：{_h(name)}",
+            _PRINT_STYLE,
+            f'<p class="pasture-noprint"><a href="../morning.html">返回早会看板</a> · '
+            "用浏览器的“打印”即可打印本页（一页纸）。</p>",
+            f"数据日期：{today}。",
+            "## 本周概况",
+            _cards(t),
+            "## 昨日活动",
+            _table(headers, _agent_rows(teams[name], mask_agents), numeric_from=2),
+            f"出勤和电话、面谈来自代理人的工作日志，没填写时显示“未填”或 0；带 * 的数字是推算的。"
+            f"每日新增准客户目标为 {quota} 位。",
+            "## 本周到期与逾期事项（按类型）",
+            _kinds_table(t),
+        ]) + "\n"
+    pages[f"{DASH}/morning.md"] = "\n\n".join([
+        "# 早会看板",
+        f"数据日期：{today}。“寿险的经营就是早会的经营”：主管在早会上看出勤和工作日志，"
+        "据此跟进和辅导。本页按团队汇总，只有数字，不含任何客户信息；点团队名称打开可打印的早会页。",
+        _table(["团队", "代理人", "昨日出勤", "本周出勤天数", "本周新增准客户 / 目标", "本周拜访 / 到期",
+                "本周电话", "本周面谈", "本周促成", "逾期事项"], overview_rows),
+    ]) + "\n"
+    return pages
+
+
+def add_activity_pages(pages: dict[str, str], report: dict[str, Any], rules: Rules, *,
+                       mask_agents: bool = False) -> None:
+    """Add the 早会 pages to a build's dashboard pages and the activity section to each
+    team page that :func:`generator.dashboards.dashboard_pages` made."""
+    pages.update(activity_pages(report, rules, mask_agents=mask_agents))
+    teams: dict[str, list[dict[str, Any]]] = {}
+    for f in report["files"]:
+        teams.setdefault(f.get("team") or NO_TEAM, []).append(f)
+    for name, files in teams.items():
+        path = f"{DASH}/teams/{_slug('team', name)}.md"
+        if path in pages:
+            pages[path] += "\n" + team_activity_section(files, name) + "\n"
