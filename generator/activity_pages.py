@@ -19,7 +19,8 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from .activity import ATTENDED, COUNT_LABELS, COUNTS
-from .dashboards import DASH, _agent_label, _h, _slug, _table
+from .dashboards import DASH, _agent_label
+from .pagekit import link, slug, table, text
 from .rules import Rules
 
 __all__ = ["MORNING_DIR", "activity_pages", "add_activity_pages", "team_activity", "team_activity_section",
@@ -38,7 +39,7 @@ _PRINT_STYLE = (
 
 
 def morning_path(team: str) -> str:
-    return f"{MORNING_DIR}/{_slug('team', team)}.md"
+    return f"{MORNING_DIR}/{slug('team', team)}.md"
 
 
 def _activity(f: dict[str, Any]) -> dict[str, Any] | None:
@@ -92,21 +93,21 @@ def _cards(t: dict[str, Any]) -> str:
         ("逾期事项", t["overdue_total"]),
     ]
     return '<div class="pasture-kpis">' + "".join(
-        f'<div class="pasture-kpi"><span>{_h(k)}</span><strong>{_h(v)}</strong></div>' for k, v in cards) + "</div>"
+        f'<div class="pasture-kpi"><span>{text(k)}</span><strong>{text(v)}</strong></div>' for k, v in cards) + "</div>"
 
 
-def _kinds_table(t: dict[str, Any]) -> str:
+def _kindstable(t: dict[str, Any]) -> str:
     kinds = sorted(set(t["due_this_week"]) | set(t["overdue"]))
     if not kinds:
         return "本周没有到期或逾期的服务事项。"
-    return _table(["类型", "本周到期", "逾期"], [
-        [_h(k), str(t["due_this_week"].get(k, 0)), str(t["overdue"].get(k, 0))] for k in kinds], sortable=False)
+    return table(["类型", "本周到期", "逾期"], [
+        [text(k), str(t["due_this_week"].get(k, 0)), str(t["overdue"].get(k, 0))] for k in kinds], sortable=False)
 
 
 def team_activity_section(files: list[dict[str, Any]], team: str, *, heading: str = "##") -> str:
     """Attendance and activity of one team as aggregates, with a link to its 早会 page."""
     t = team_activity(files)
-    link = f"../morning/{_slug('team', team)}.md"
+    link = f"../morning/{slug('team', team)}.md"
     return "\n\n".join([
         f"{heading} 出勤与活动（本周）",
         _cards(t),
@@ -120,13 +121,13 @@ def _agent_rows(files: list[dict[str, Any]], mask: bool) -> list[list[str]]:
     for f in sorted(files, key=lambda f: f["agent_id"]):
         a = _activity(f)
         if a is None:
-            rows.append([_h(_agent_label(f, mask)), "文件无法使用", *["—"] * (len(COUNTS) + 3)])
+            rows.append([text(_agent_label(f, mask)), "文件无法使用", *["—"] * (len(COUNTS) + 3)])
             continue
         y, w = a["yesterday"], a["week"]
         derived = set(y.get("derived") or [])
         cells = [f"{y.get(k) or 0}{'*' if k in derived else ''}" for k in COUNTS]
         overdue = sum(a["overdue"].values())
-        rows.append([_h(_agent_label(f, mask)), _h(y.get("attendance") or "未填"), *cells,
+        rows.append([text(_agent_label(f, mask)), text(y.get("attendance") or "未填"), *cells,
                      f"{w['new_prospects']} / {w['prospect_target']}", f"{w['visits']} / {w['visits_due']}",
                      str(overdue)])
     return rows
@@ -137,7 +138,7 @@ def activity_pages(report: dict[str, Any], rules: Rules, *, mask_agents: bool = 
     teams: dict[str, list[dict[str, Any]]] = {}
     for f in report["files"]:
         teams.setdefault(f.get("team") or NO_TEAM, []).append(f)
-    today = _h(report["today"])
+    today = text(report["today"])
     quota = rules.cadence.prospect_daily_quota
     pages: dict[str, str] = {}
     overview_rows = []
@@ -145,33 +146,33 @@ def activity_pages(report: dict[str, Any], rules: Rules, *, mask_agents: bool = 
         t = team_activity(teams[name])
         w = t["week"]
         overview_rows.append([
-            f'<a href="morning/{_slug("team", name)}.html">{_h(name)}</a>', str(t["agents"]),
-            _h(_rate(t["yesterday_attended"], t["yesterday_reported"])),
-            _h(_rate(w["attended"], w["attendance_reported"])),
+            link(f"morning/{slug('team', name)}.html", name), str(t["agents"]),
+            text(_rate(t["yesterday_attended"], t["yesterday_reported"])),
+            text(_rate(w["attended"], w["attendance_reported"])),
             f"{w['new_prospects']} / {w['prospect_target']}", f"{w['visits']} / {w['visits_due']}",
             str(w["calls"]), str(w["meetings"]), str(w["closes"]), str(t["overdue_total"]),
         ])
         headers = ["代理人", "出勤", *(COUNT_LABELS[k] for k in COUNTS), "本周新增准客户 / 目标", "本周拜访 / 到期", "逾期"]
         pages[morning_path(name)] = "\n\n".join([
-            f"# 早会：{_h(name)}",
+            f"# 早会：{text(name)}",
             _PRINT_STYLE,
-            f'<p class="pasture-noprint"><a href="../morning.html">返回早会看板</a> · '
+            f'<p class="pasture-noprint">{link("../morning.html", "返回早会看板")} · '
             "用浏览器的“打印”即可打印本页（一页纸）。</p>",
             f"数据日期：{today}。",
             "## 本周概况",
             _cards(t),
             "## 昨日活动",
-            _table(headers, _agent_rows(teams[name], mask_agents), numeric_from=2),
+            table(headers, _agent_rows(teams[name], mask_agents), numeric_from=2),
             f"出勤和电话、面谈来自代理人的工作日志，没填写时显示“未填”或 0；带 * 的数字是推算的。"
             f"每日新增准客户目标为 {quota} 位。",
             "## 本周到期与逾期事项（按类型）",
-            _kinds_table(t),
+            _kindstable(t),
         ]) + "\n"
     pages[f"{DASH}/morning.md"] = "\n\n".join([
         "# 早会看板",
         f"数据日期：{today}。“寿险的经营就是早会的经营”：主管在早会上看出勤和工作日志，"
         "据此跟进和辅导。本页按团队汇总，只有数字，不含任何客户信息；点团队名称打开可打印的早会页。",
-        _table(["团队", "代理人", "昨日出勤", "本周出勤天数", "本周新增准客户 / 目标", "本周拜访 / 到期",
+        table(["团队", "代理人", "昨日出勤", "本周出勤天数", "本周新增准客户 / 目标", "本周拜访 / 到期",
                 "本周电话", "本周面谈", "本周促成", "逾期事项"], overview_rows),
     ]) + "\n"
     return pages
@@ -186,6 +187,6 @@ def add_activity_pages(pages: dict[str, str], report: dict[str, Any], rules: Rul
     for f in report["files"]:
         teams.setdefault(f.get("team") or NO_TEAM, []).append(f)
     for name, files in teams.items():
-        path = f"{DASH}/teams/{_slug('team', name)}.md"
+        path = f"{DASH}/teams/{slug('team', name)}.md"
         if path in pages:
             pages[path] += "\n" + team_activity_section(files, name) + "\n"
