@@ -158,7 +158,9 @@ def compute_kpis(book: Book, rules: Rules, policies: dict[str, list[Record]], re
         "clients": clients,
         "prospects": len(book.prospects),
         "policies": len(book.closed),
-        "premium": round(sum(r.get("premium") or 0.0 for r in book.closed), 2),
+        # 趸交 (single premium) is paid once: never part of the annual premium.
+        "premium": round(sum(r.get("premium") or 0.0 for r in book.closed if r.get("pay_mode") != "趸交"), 2),
+        "single_premium": round(sum(r.get("premium") or 0.0 for r in book.closed if r.get("pay_mode") == "趸交"), 2),
         "grades_closed": closed_grades,
         "grades_prospect": prospect_grades,
         "quadrants": quadrants,

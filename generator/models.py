@@ -146,6 +146,9 @@ class Book:
     # prospects registered per day for the last 30 days, for the daily quota.
     tasks: list[Any] | None = None
     quota: list[tuple[date, int, int]] | None = None
+    # Value segment per client_key (高效/高贡献/一般/休眠, issue 14): the 客户档案 column
+    # 价值分层 shows it; empty until segments are computed.
+    segments: dict[str, str] = field(default_factory=dict)
     # Seconds spent per stage (read, validate, classify, plan, workbook) for benchmarks.
     timings: dict[str, float] = field(default_factory=dict)
 

@@ -43,6 +43,7 @@ from .issues import Issue
 from .models import Book, MonthDay, Record
 from .rules import QUADRANTS, Condition, Rules
 from .roundtrip import DERIVED_MARK, write_agent_sheet
+from .workbook_today import TASK_KIND_HELP, write_today
 from .safety import QUOTE_RISK_FIRST, needs_quote_prefix
 from .activity import SHEET_ACTIVITY
 from .schema import AGENT_SHEET, CLOSED, PROSPECT, SERVICE, WORKLOG, Sheet, column_letter, match_sheet
@@ -402,8 +403,8 @@ class _Writer:
         put(ws, 1, 0, f"团队：{a.team or '—'}　营业部：{a.branch or '—'}　"
                       f"生成日期：{self.today.isoformat()}　来源：{book.source}", "subtitle")
 
-        # KPI block.
-        row = 3
+        # What to do today, then the KPI block.
+        row = write_today(ws, self.cells, book, self.today, 3)
         put(ws, row, 0, "关键指标", "section")
         row += 1
         for i, h in enumerate(("指标", "数值", "目标", "达成", "说明")):
@@ -414,7 +415,8 @@ class _Writer:
             ("客户数", kpis.get("clients", 0), "int", None, "成交客户人数，同一客户多张保单只计一次"),
             ("准客户数", kpis.get("prospects", 0), "int", None, "未成交客户人数"),
             ("保单数", kpis.get("policies", 0), "int", None, "录入成功的保单行数"),
-            ("年交保费合计", kpis.get("premium", 0.0), "money", None, "全部已录入保单的年交保费之和（元）"),
+            ("年交保费合计", kpis.get("premium", 0.0), "money", None, "期交保单的年交保费之和（元），不含趸交"),
+            ("趸交保费合计", kpis.get("single_premium", 0.0), "money", None, "一次交清的保单保费之和（元），另列"),
             ("加保率", kpis.get("addon_rate"), "pct", targets.addon_rate, "持有两张及以上保单的成交客户占比"),
             ("转介绍率", kpis.get("referral_rate"), "pct", targets.referral_rate, "介绍过其他客户的成交客户占比"),
             ("数据问题", f"错误 {issues.get('error', 0)} 条 / 警告 {issues.get('warning', 0)} 条",
@@ -616,17 +618,22 @@ class _Writer:
             put(ws, n, 4, issue.code)
             put(ws, n, 5, issue.message, "wrap")
             put(ws, n, 6, issue.hint, "wrap")
-            where = issue_location(issue)
             target = self._target(issue)
             if target and links < _MAX_LINKS:
-                self.cells.link(ws, n, 7, target, where)
+                self.cells.link(ws, n, 7, target, "本簿 " + target.replace("'", ""))
                 links += 1
+            elif target:
+                put(ws, n, 7, "本簿 " + target.replace("'", ""))
             else:
-                put(ws, n, 7, where)
+                put(ws, n, 7, source_location(issue))
 
     def _target(self, issue: Issue) -> str | None:
-        """``'成交客户'!C7`` for an issue on a row that is in this workbook."""
-        if not issue.sheet or issue.row is None:
+        """``'成交客户'!C7`` for an issue on a row that is in this workbook.
+
+        A rejected row is not here, and a row the previous build left behind is a row of
+        another file: neither may link to whatever row of this workbook has its number.
+        """
+        if not issue.sheet or issue.row is None or issue.code in NOT_IN_WORKBOOK:
             return None
         found = match_sheet(issue.sheet)
         canonical = found.name if found else issue.sheet
@@ -678,7 +685,13 @@ def write_rules_help(ws: Worksheet, cells: Cells, rules: Rules, sheets: Sequence
         SHEET_OVERVIEW: "关键指标、等级与四象限分布及图表",
         CLOSED.name: "每张录入成功的保单一行，右侧绿色表头的列是系统给出的分级和建议，灰色表头是原表中无法识别、原样保留的列",
         PROSPECT.name: "每位录入成功的准客户一行，列的含义同上",
-        SERVICE.name: "录入成功的服务记录",
+        SERVICE.name: "录入成功的服务记录；“日历任务”列有内容的行来自服务日历中标记完成的事项",
+        SHEET_CALENDAR: "今后一段时间每天要做的服务事项（生日、交费、回访、拜访、重点体验、节日）；"
+                        "做完后在“完成”列选“是”、在“结果”列写下结果，下月交回本工作簿时自动记入服务记录",
+        "客户档案": "每位客户一行（同一客户的多张保单合为一行）：等级、象限、价值分层、保单数、年交保费、"
+                    "趸交保费（另列，不计入年交）、来源、介绍人、介绍客户数、CVE、最近服务和下一项任务；"
+                    "可按任意列筛选和排序。本页由系统生成，修改客户请到成交客户或未成交客户",
+        "节日问候": "每位客户一行、每个节日一列，标出按规则应当问候的客户",
         WORKLOG.name: "录入成功的工作日志（原样保留，可以继续填写）",
         SHEET_ACTIVITY: "本周的出勤、拜访、电话、面谈、新增准客户和促成，对照每日目标和服务日历；带 * 的数字是推算的",
         SHEET_CHANGES: "与上一次记录相比，等级或象限发生变化的客户，以及新的经营策略（档案修正）",
@@ -728,6 +741,13 @@ def write_rules_help(ws: Worksheet, cells: Cells, rules: Rules, sheets: Sequence
     line("信赖程度", "满足任意一条即可：" + "；".join(conds) if conds else "—", "低")
     row += 1
 
+    section("服务日历的任务类型")
+    header("任务", "含义")
+    for kind, meaning in TASK_KIND_HELP.items():
+        line(kind, meaning)
+    put(ws, row, 0, "“建议体验”只在拜访和重点体验这类以体验为目的的事项上填写。", "wrap")
+    row += 2
+
     section("客户体验矩阵")
     header("象限", *items)
     for quadrant in _quadrants(rules):
@@ -759,6 +779,22 @@ def write_rules_help(ws: Worksheet, cells: Cells, rules: Rules, sheets: Sequence
 
 def _pct_text(value: float | None) -> str:
     return "—" if value is None else f"{value:.1%}"
+
+
+# Issues about rows of another file (the original a workbook was made from).
+NOT_IN_WORKBOOK = frozenset({"rows-left-behind"})
+
+
+def source_location(issue: Issue) -> str:
+    """Where a problem not in this workbook is in the agent's own file:
+    ``原表 1001_张三.xlsx：成交客户!C5（未录入本簿）``."""
+    where = issue_location(issue)
+    if not where:
+        return f"原表 {issue.file}" if issue.file else ""
+    prefix = f"原表 {issue.file}：" if issue.file else "原表 "
+    if issue.row is not None and issue.severity == "error":
+        return f"{prefix}{where}（未录入本簿）"
+    return prefix + where
 
 
 def issue_location(issue: Issue) -> str:
@@ -804,6 +840,8 @@ def write_agent_workbook(book: Book, rules: Rules, path: Path, *, today: date) -
     The file is replaced atomically; the same book and ``today`` give the same cells.
     """
     title = f"客户经营报表 {book.agent.agent_id} {book.agent.name}"
+    from .workbook_clients import SHEET_CLIENTS, write_clients
+
     with atomic_workbook(path, created=today, title=title) as wb:
         w = _Writer(wb, book, rules, today)
         sheets = [SHEET_OVERVIEW, CLOSED.name, PROSPECT.name]
@@ -815,6 +853,9 @@ def write_agent_workbook(book: Book, rules: Rules, path: Path, *, today: date) -
         calendar = wb.add_worksheet(SHEET_CALENDAR) if book.tasks is not None else None
         if calendar is not None:
             sheets.insert(1, SHEET_CALENDAR)
+        # One row per client, right after the calendar; filled once rows have landed.
+        clients = wb.add_worksheet(SHEET_CLIENTS)
+        sheets.insert(sheets.index(CLOSED.name), SHEET_CLIENTS)
         w.records(CLOSED, book.closed, graded=True)
         w.records(PROSPECT, book.prospects, graded=True)
         if book.services:
@@ -836,6 +877,7 @@ def write_agent_workbook(book: Book, rules: Rules, path: Path, *, today: date) -
             sheets.append(SHEET_REFERRALS)
         if calendar is not None:
             w.calendar(calendar)
+        write_clients(clients, w.cells, book, w._row_link)
         w.issues()
         sheets += [SHEET_ISSUES, SHEET_HELP, AGENT_SHEET]
         w.help(sheets)

@@ -162,3 +162,12 @@ def test_ambiguous_referrer_counts_for_neither_kpi_nor_trust():
     b2 = book_of([a3, a4, c2])
     classify_book(b2, RULES, today=TODAY)
     assert b2.kpis["referral_clients"] == 1 and a3.trust == "高" and a4.trust == "低"
+
+
+def test_single_premium_is_kept_apart_from_annual_premium():
+    a = policy(2, "甲", "13800000001", premium=1000.0)
+    single = policy(3, "甲", "13800000001", premium=50000.0)
+    single.values["pay_mode"] = "趸交"
+    b = book_of([a, single])
+    classify_book(b, RULES, today=TODAY)
+    assert (b.kpis["premium"], b.kpis["single_premium"]) == (1000.0, 50000.0)

@@ -119,7 +119,7 @@ def row_dict(ws: Any, row: int) -> dict[str, Any]:
 
 
 def test_sheets_in_order(wb: openpyxl.Workbook) -> None:
-    assert wb.sheetnames == ["总览", "成交客户", "未成交客户", "服务记录", "数据问题", "说明", "代理人"]
+    assert wb.sheetnames == ["总览", "客户档案", "成交客户", "未成交客户", "服务记录", "数据问题", "说明", "代理人"]
 
 
 def test_no_service_sheet_without_services(tmp_path: Path) -> None:
@@ -127,7 +127,7 @@ def test_no_service_sheet_without_services(tmp_path: Path) -> None:
     book.services = []
     write_agent_workbook(book, RULES, tmp_path / "x.xlsx", today=TODAY)
     names = openpyxl.load_workbook(tmp_path / "x.xlsx").sheetnames
-    assert names == ["总览", "成交客户", "未成交客户", "数据问题", "说明", "代理人"]
+    assert names == ["总览", "客户档案", "成交客户", "未成交客户", "数据问题", "说明", "代理人"]
 
 
 def test_closed_header(wb: openpyxl.Workbook) -> None:
@@ -245,23 +245,87 @@ def test_issue_sheet(wb: openpyxl.Workbook) -> None:
     assert [r["严重程度"] for r in rows] == ["错误", "错误", "警告", "警告", "警告", "警告"]
     assert [(r["工作表"], r["行"], r["代码"]) for r in rows[:2]] == [
         ("成交客户", 4, "invalid-phone"), ("未成交客户", 3, "missing-required")]
-    assert rows[0]["位置"] == "成交客户!C4"
-    assert ws.cell(2, 8).hyperlink is None  # the rejected row is not in this workbook
+    # The rejected row is not in this workbook: no link, and the text says where it is
+    # in the agent's own file (row 4 here is another client).
+    assert rows[0]["位置"] == "原表 成交客户!C4（未录入本簿）"
+    assert ws.cell(2, 8).hyperlink is None
 
 
 def test_issue_links_point_at_output_rows(wb: openpyxl.Workbook) -> None:
     ws = wb["数据问题"]
-    links = {ws.cell(n, 8).value: ws.cell(n, 8).hyperlink for n in range(2, ws.max_row + 1)}
+    links = {(ws.cell(n, 2).value, ws.cell(n, 3).value, ws.cell(n, 5).value): ws.cell(n, 8)
+             for n in range(2, ws.max_row + 1)}
     # Original row 5 of 成交客户 is the third record, so row 4 here; 投保人电话 is column C.
-    assert links["成交客户!C5"].location == "'成交客户'!C4"
+    cell = links[("成交客户", 5, "phone-is-agent")]
+    assert cell.hyperlink.location == "'成交客户'!C4" and cell.value == "本簿 成交客户!C4"
     assert wb["成交客户"]["C4"].value == "13900002222"
     # Original row 4 of 未成交客户 is the second prospect: row 3 here, 生日 column.
-    target = links["未成交客户!G4"].location
-    sheet, cell = target.split("!")
-    target_cell = wb["未成交客户"][cell]
+    target = links[("未成交客户", 4, "optional-value-dropped")].hyperlink.location
+    sheet, ref = target.split("!")
+    target_cell = wb["未成交客户"][ref]
     assert sheet == "'未成交客户'" and target_cell.row == 3
     assert wb["未成交客户"].cell(1, target_cell.column).value == "生日"
-    assert links["成交客户!T2"].location.endswith("2")
+    assert links[("成交客户", 2, "suspicious-text")].hyperlink.location.endswith("2")
+    # The header-row problem and the rejected prospect row stay plain text in the original.
+    assert links[("成交客户", 1, "unknown-column")].hyperlink is None
+    assert links[("未成交客户", 3, "missing-required")].value.startswith("原表 ")
+
+
+def test_rows_left_behind_never_link_into_this_workbook(tmp_path: Path) -> None:
+    book = make_book()
+    # Row 2 of the original was rejected last time; row 2 here is 张三's policy.
+    book.issues = [make_issue("rows-left-behind", file="1001_张三_原表.xlsx", sheet=CLOSED.name, row=2,
+                              value="1001_张三_原表.xlsx", detail="电话不正确")]
+    write_agent_workbook(book, RULES, tmp_path / "x.xlsx", today=TODAY)
+    ws = openpyxl.load_workbook(tmp_path / "x.xlsx")["数据问题"]
+    assert ws.cell(2, 8).hyperlink is None
+    assert ws.cell(2, 8).value == "原表 1001_张三_原表.xlsx：成交客户!2:2"
+
+
+def test_every_sheet_is_described_in_help(wb: openpyxl.Workbook) -> None:
+    help_ws = wb["说明"]
+    described = {help_ws.cell(r, 1).value: help_ws.cell(r, 2).value for r in range(1, help_ws.max_row + 1)}
+    for name in wb.sheetnames:
+        assert described.get(name), f"{name} is not described in 说明"
+    from generator.plan import KIND_LABELS
+
+    for label in KIND_LABELS.values():
+        assert described.get(label), f"task kind {label} is not described in 说明"
+
+
+def test_client_sheet_one_row_per_client(wb: openpyxl.Workbook) -> None:
+    ws = wb["客户档案"]
+    rows = [row_dict(ws, n) for n in range(2, ws.max_row + 1) if ws.cell(n, 1).value]
+    assert [r["客户编号"] for r in rows] == ["C001", "C002", "C003", "C004"]
+    zhang = rows[0]
+    assert (zhang["姓名"], zhang["保单数"], zhang["年交保费"], zhang["趸交保费"]) == ("张三", 2, 17000.5, 0)
+    assert (zhang["等级"], zhang["象限"], zhang["类别"]) == ("A", "宠爱", "成交客户")
+    assert rows[2]["类别"] == "准客户" and rows[2]["保单数"] == 0
+    assert "价值分层" in header(ws)
+    assert ws.freeze_panes == "C2" and ws.auto_filter.ref == f"A1:R{len(rows) + 1}"
+    assert ws.cell(2, 18).hyperlink.location == "'成交客户'!A2"
+
+
+def test_overview_says_what_to_do_today(tmp_path: Path) -> None:
+    from generator.plan import Task
+
+    def task(day: date, kind: str, name: str, overdue: bool = False) -> Task:
+        return Task(day, kind, "C001", name, "13800001111", "A", "宠爱", f"{kind} 事项", "打电话",
+                    overdue=overdue)
+
+    book = make_book()
+    book.tasks = [task(date(2026, 10, 1), "visit", "逾期甲", True), task(TODAY, "birthday", "今天乙"),
+                  task(TODAY, "callback", "今天丙"), task(date(2026, 11, 8), "visit", "本周丁")]
+    book.quota = [(date(2026, 11, 4), 3, 3), (TODAY, 1, 3)]
+    write_agent_workbook(book, RULES, tmp_path / "x.xlsx", today=TODAY)
+    ws = openpyxl.load_workbook(tmp_path / "x.xlsx")["总览"]
+    cells = [[ws.cell(r, c).value for c in range(1, 6)] for r in range(1, 30)]
+    head = next(i for i, row in enumerate(cells) if row[:3] == ["今天", "本周", "逾期"])
+    assert cells[head + 1][:3] == [2, 1, 1]
+    names = [row[1] for row in cells]
+    assert "今天乙" in names and "今天丙" in names and "本周丁" not in names and "逾期甲" not in names
+    quota = next(row for row in cells if row[0] == "准客户登记")
+    assert quota[1] == "今天 1 / 3 位" and quota[2] == "近 2 天达标 1 天"
 
 
 def test_help_sheet_from_rules(wb: openpyxl.Workbook) -> None:

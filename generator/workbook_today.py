@@ -1,0 +1,81 @@
+"""The top of 总览: what to do today, and what the task kinds of the calendar mean.
+
+The agent opens the workbook on 总览; its first block answers "what now": how many
+tasks are due today, this week and overdue, the first tasks of today with the phone
+to call, and how far the daily prospect quota (准客户登记) has got.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from xlsxwriter.worksheet import Worksheet
+
+from .models import Book
+
+TODAY_ROWS = 8  # today's tasks listed on 总览; the rest are on 服务日历
+COUNTED = ("今天", "本周", "逾期")
+
+# What each kind of calendar task asks of the agent (说明 lists them all).
+TASK_KIND_HELP: dict[str, str] = {
+    "生日": "客户生日（农历生日已换算成当年的公历日期）：送上祝福",
+    "结婚纪念日": "客户的结婚纪念日：送上祝福",
+    "节日问候": "按规则应当问候的节日（春节、中秋等）；名单见节日问候表或日历中的说明",
+    "交费对应日": "保单的交费日：提醒客户按期交费，金额按交费方式折算",
+    "交费提醒": "交费日前几天的提前提醒：告知日期和金额，确认扣款账户",
+    "宽限期提醒": "交费日已过、仍在宽限期内：请确认是否已交费",
+    "售后回访": "成交后 1 周、1 个月、3 个月、6 个月的回访",
+    "定期拜访": "按周期拜访或电话问候；从上次服务（服务记录或最近服务日期）起算",
+    "重点体验": "客户所在象限的 ☆ 重点体验（如生活服务、量身定制），按周期安排",
+}
+
+
+def write_today(ws: Worksheet, cells: Any, book: Book, today: date, row: int) -> int:
+    """Write the "今天" block from ``row``; returns the first free row after it."""
+    from .plan import grouped
+
+    put = cells.put
+    put(ws, row, 0, "今天要做的事", "section")
+    row += 1
+    groups = grouped(book.tasks or [], today)
+    for i, name in enumerate(COUNTED):
+        put(ws, row, i, name, "header")
+        style = "bad" if name == "逾期" and groups.get(name) else "bold"
+        put(ws, row + 1, i, len(groups.get(name, [])), style, "box", "center")
+    put(ws, row, 3, "说明", "header")
+    put(ws, row + 1, 3, "件事项，详见“服务日历”；做完后在“完成”列选“是”", "muted", "box")
+    row += 3
+
+    todays = groups.get("今天", [])
+    if todays:
+        for i, name in enumerate(("任务", "客户", "电话", "客户编号", "事项")):
+            put(ws, row, i, name, "header")
+        for task in todays[:TODAY_ROWS]:
+            row += 1
+            for i, value in enumerate((task.label, task.client_name, task.phone or "", task.client_key,
+                                       task.occasion)):
+                put(ws, row, i, value, "box", "wrap" if i == 4 else None)
+        if len(todays) > TODAY_ROWS:
+            row += 1
+            put(ws, row, 0, f"今天还有 {len(todays) - TODAY_ROWS} 项，见“服务日历”。", "muted")
+    else:
+        put(ws, row, 0, "今天没有到期的事项；有逾期事项时请先处理逾期。" if groups.get("逾期")
+            else "今天没有到期的事项。", "muted")
+    row += 2
+
+    quota = book.quota or []
+    if quota:
+        day, registered, target = quota[-1]
+        met = sum(1 for _, n, t in quota if n >= t)
+        total = sum(n for _, n, _ in quota)
+        put(ws, row, 0, "准客户登记", "bold")
+        mark = "good" if registered >= target else "bad"
+        put(ws, row, 1, f"今天 {registered} / {target} 位", mark, "center")
+        put(ws, row, 2, f"近 {len(quota)} 天达标 {met} 天", None)
+        put(ws, row, 4, f"近 {len(quota)} 天共登记 {total} 位准客户（按未成交客户的登记日期）", "muted")
+        row += 2
+    return row
+
+
+__all__ = ["TASK_KIND_HELP", "TODAY_ROWS", "write_today"]
