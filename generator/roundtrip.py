@@ -35,7 +35,7 @@ from .models import Book, RawBook, Record
 from .plan import Task
 from .parse import ValueProblem, clean_text, parse_date
 from .rules import Rules
-from .schema import AGENT_SHEET, CLOSED_SHEET, PROSPECT_SHEET, SERVICE_SHEET, normalize_header
+from .schema import AGENT_SHEET, SHEETS_BY_NAME, normalize_header
 
 if TYPE_CHECKING:
     from xlsxwriter.workbook import Workbook
@@ -146,10 +146,7 @@ def strip_derived(raw: RawBook) -> Roundtrip | None:
     trip = detect(raw)
     if trip is None:
         return None
-    for name in (CLOSED_SHEET, PROSPECT_SHEET, SERVICE_SHEET):
-        sheet = raw.sheets.get(name)
-        if sheet is None:
-            continue
+    for sheet in raw.sheets.values():
         for i, header in enumerate(sheet.headers):
             folded = normalize_header(header)
             if folded in DERIVED_HEADERS:
@@ -278,7 +275,7 @@ def left_behind(book: Book, trip: Roundtrip) -> int:
         if len(row) <= max(sev, sheet_at, row_at) or row[sev] != "错误":
             continue
         sheet, number = row[sheet_at], row[row_at]
-        if sheet not in (CLOSED_SHEET, PROSPECT_SHEET, SERVICE_SHEET) or not isinstance(number, (int, float)):
+        if sheet not in SHEETS_BY_NAME or not isinstance(number, (int, float)):
             continue
         key = (sheet, int(number))
         if key in seen:
