@@ -106,6 +106,8 @@ class Record:
     # Filled by cve.score_book (closed clients only; every policy row of a client alike):
     cve_score: float | None = None
     cve_rank: int | None = None
+    # Filled by segments.segment_book (closed clients only): 高效/高贡献/一般/休眠客户.
+    segment: str | None = None
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.values.get(key, default)

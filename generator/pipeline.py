@@ -37,6 +37,7 @@ from .integrity import apply_findings, branch_summary, phone_uses, workbook_name
 from .history import DEFAULT_DB_NAME, Store, enrich_book, open_store
 from .ics import write_ics
 from .activity import activity_kpis
+from .segments import segment_book
 from .plan import counts as task_counts
 from .plan import plan_book, quota_series, reminder_days
 from .issues import RowCount, make_issue
@@ -93,6 +94,7 @@ def process_source(source: Source, rules: Rules, *, today: date, days: int | Non
     # Memory: referral chains, CVE and, with a history store, changes since last time.
     enrich_book(book, rules, today=today, store=history)
     book.extras["campaign"] = campaign_partial(book, rules).to_dict()
+    book.kpis["segments"] = segment_book(book, rules, today=today)
     t_classify = time.perf_counter()
     book.tasks = roundtrip.drop_done(plan_book(book, rules, today=today, days=days), book, trip)
     book.quota = quota_series(book, rules, today=today)
@@ -481,11 +483,13 @@ def build_dashboard_site(report: dict[str, Any], rules: Rules, site_dir: Path, *
                          branch: BranchInputs | None = None, campaigns: list[Any] | None = None) -> Path:
     """The standards site plus dashboards made from ``report`` (aggregates only)."""
     from .activity_pages import add_activity_pages
+    from .segment_pages import add_segment_sections
     from .dashboards import dashboard_pages
     from .site import PROJECT_ROOT, build_site
 
     pages = dashboard_pages(report, rules, mask_agents=mask_agents, store=store)
     add_activity_pages(pages, report, rules, mask_agents=mask_agents)
+    add_segment_sections(pages, report, store=store)
     if store is not None:
         from .history_pages import history_pages
 

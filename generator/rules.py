@@ -157,6 +157,31 @@ class Cve(_Strict):
     count_prospects: bool = True  # referred prospects (not yet closed) count as referrals
 
 
+SEGMENTS = ("高效客户", "高贡献客户", "一般客户", "休眠客户")
+
+
+class HighValue(_Strict):
+    """高效客户 (large value): either threshold makes a client one."""
+
+    min_premium: int = Field(50000, ge=0)  # annual premium of all the client's policies, yuan; 0 = off
+    top_percent: int = Field(20, ge=0, le=100)  # or the top % of the agent's clients by premium; 0 = off
+
+
+class HighContribution(_Strict):
+    """高贡献客户 (large volume of business): either threshold makes a client one."""
+
+    min_policies: int = Field(3, ge=0)  # 0 = off
+    min_referrals: int = Field(2, ge=0)  # clients this client introduced directly; 0 = off
+
+
+class Segments(_Strict):
+    """Value segments (客户细分) of closed clients, checked in this order: 休眠, 高效, 高贡献, 一般."""
+
+    dormant_days: int = Field(365, gt=0)  # no new policy, service or contact for this long
+    high_value: HighValue = Field(default_factory=HighValue)  # type: ignore[arg-type]
+    high_contribution: HighContribution = Field(default_factory=HighContribution)  # type: ignore[arg-type]
+
+
 class Limits(_Strict):
     name_max_length: int = Field(50, gt=0)
 
@@ -278,6 +303,7 @@ class Rules(_Strict):
     targets: Targets = Field(default_factory=Targets)  # type: ignore[arg-type]
     cve: Cve = Field(default_factory=Cve)  # type: ignore[arg-type]
     limits: Limits = Field(default_factory=Limits)  # type: ignore[arg-type]
+    segments: Segments = Field(default_factory=Segments)  # type: ignore[arg-type]
     festivals: list[Festival] = Field(default_factory=list)
     survey: Survey = Field(default_factory=Survey)
     complaints: Complaints = Field(default_factory=Complaints)  # type: ignore[arg-type]

@@ -312,6 +312,7 @@ def _record_columns(sheet: Sheet, extra_headers: Sequence[str], *, graded: bool,
         cols += [
             _Col("等级", 6, lambda r: r.grade, "center", "header_result"),
             _Col("象限", 6, lambda r: r.quadrant, "center", "header_result"),
+            *([_Col("价值分层", 10, lambda r: r.segment, "center", "header_result")] if sheet is CLOSED else []),
             _Col("资产能力", 10, lambda r: rating_text(r.capability, "资产能力" in r.derived),
                  None, "header_result"),
             _Col("信赖程度", 10, lambda r: rating_text(r.trust, "信赖程度" in r.derived),

@@ -83,3 +83,14 @@ def test_records_page_explains_the_short_work_log(site):
     text = page_text(site, "records")
     assert "日期、出勤、拜访、电话、面谈、新增准客户、促成和备注" in text
     assert "按“未成交客户”里当天的登记日期计数" in text and "可以直接打印的早会页" in text
+
+
+def test_cadence_page_states_the_segment_thresholds_from_the_rules(site):
+    text = page_text(site, "cadence")
+    seg = RULES.segments
+    assert f"{seg.dormant_days} 天内既没有新保单" in text
+    assert f"达到 {seg.high_value.min_premium} 元" in text and f"前 {seg.high_value.top_percent}%" in text
+    assert f"持有 {seg.high_contribution.min_policies} 张及以上保单" in text
+    assert f"介绍了 {seg.high_contribution.min_referrals} 位及以上客户" in text
+    for name in ("高效客户", "高贡献客户", "一般客户", "休眠客户"):
+        assert name in text

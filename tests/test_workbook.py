@@ -132,7 +132,7 @@ def test_no_service_sheet_without_services(tmp_path: Path) -> None:
 
 def test_closed_header(wb: openpyxl.Workbook) -> None:
     schema = [c.name for c in CLOSED.columns if c.key not in ("capability", "trust")]
-    result = ["等级", "象限", "资产能力", "信赖程度", "建议动作", "建议体验", "问题"]
+    result = ["等级", "象限", "价值分层", "资产能力", "信赖程度", "建议动作", "建议体验", "问题"]
     assert header(wb["成交客户"]) == schema + result + ["微信"]
     assert header(wb["未成交客户"])[: len(PROSPECT.columns) - 2] == [
         c.name for c in PROSPECT.columns if c.key not in ("capability", "trust")]
