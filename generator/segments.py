@@ -96,5 +96,6 @@ def segment_book(book: Book, rules: Rules, *, today: date) -> dict[str, Any]:
             quiet_days=(today - when).days if when else None, top=key in top, rules=rules)
         for rec in recs:
             rec.segment = segment
+        book.segments[key] = segment  # the 客户档案 sheet's 价值分层
         counts[segment] += 1
     return {s: counts.get(s, 0) for s in SEGMENTS}

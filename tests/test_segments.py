@@ -97,6 +97,12 @@ def test_workbook_shows_the_segment_next_to_the_grade(book, tmp_path):
     seen = {row[ids]: row[col] for row in ws.iter_rows(min_row=2, values_only=True) if row[ids]}
     assert seen["C001"] == "高效客户" and seen["C009"] == "休眠客户" and seen["C004"] == "一般客户"
     assert "价值分层" not in [c.value for c in openpyxl.load_workbook(out)["未成交客户"][1]]
+    profile = openpyxl.load_workbook(out)["客户档案"]
+    rows = list(profile.iter_rows(values_only=True))
+    at = next(i for i, r in enumerate(rows) if r and "价值分层" in r)
+    col = rows[at].index("价值分层")
+    shown = {r[col] for r in rows[at + 1:] if r and r[col]}
+    assert shown == {"高效客户", "高贡献客户", "一般客户", "休眠客户"}
 
 
 def test_dashboards_count_segments_with_movement(book, tmp_path):
