@@ -201,3 +201,28 @@ def test_task_tag_and_derived_headers():
     assert task_tag("售后回访", date(2026, 10, 1), "P001") == "售后回访 2026-10-01 P001"
     assert task_tag("生日", date(2026, 10, 1)) == "生日 2026-10-01"
     assert {normalize_header(h) for h in ("等级", "象限", "建议体验", "问题")} <= DERIVED_HEADERS
+
+
+@pytest.mark.slow
+def test_workbook_opens_in_libreoffice(first, tmp_path):
+    """LibreOffice reads every sheet of a written workbook (xlsx → xlsx) and prints it."""
+    import subprocess
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed")
+    out, _ = first
+    src = Path(shutil.copy(_workbook(out), tmp_path / "wb.xlsx"))
+    profile = f"-env:UserInstallation=file://{tmp_path / 'profile'}"
+    for fmt in ("pdf", "xlsx"):
+        target = tmp_path / fmt
+        done = subprocess.run([soffice, profile, "--headless", "--convert-to", fmt, "--outdir", str(target),
+                               str(src)], capture_output=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+    pdf = (tmp_path / "pdf" / "wb.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") + pdf.count(b"/Type/Page") > 3
+    original = openpyxl.load_workbook(src, read_only=True)
+    resaved = openpyxl.load_workbook(tmp_path / "xlsx" / "wb.xlsx", read_only=True)
+    assert resaved.sheetnames == original.sheetnames
+    for name in ("客户档案", "成交客户", "服务日历", "说明"):
+        assert resaved[name].max_row == original[name].max_row, name
