@@ -94,3 +94,12 @@ def test_cadence_page_states_the_segment_thresholds_from_the_rules(site):
     assert f"介绍了 {seg.high_contribution.min_referrals} 位及以上客户" in text
     for name in ("高效客户", "高贡献客户", "一般客户", "休眠客户"):
         assert name in text
+
+
+def test_experience_costs_are_the_standards_labels(site):
+    assert [e.cost for e in RULES.experiences.items] == ["极低", "低", "中", "高", "很高", "极高"]
+    html = (site / "course/experiences.html").read_text(encoding="utf-8")
+    row = html[html.index("<strong>成本</strong>"):]
+    row = row[:row.index("</tr>")]
+    assert [unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)] == [
+        "极低", "低", "中", "高", "很高", "极高"]
