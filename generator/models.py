@@ -22,12 +22,17 @@ Status = Literal["ok", "warnings", "failed"]
 
 @dataclass(frozen=True, order=True)
 class MonthDay:
-    """A birthday or anniversary known only by month and day (``3月12日``)."""
+    """A birthday or anniversary known only by month and day (``3月12日``), or a lunar
+    birthday as typed (``八月十五``, ``闰六月初十``: ``lunar``, and ``leap`` for 闰月)."""
 
     month: int
     day: int
+    lunar: bool = False
+    leap: bool = False
 
     def __str__(self) -> str:
+        if self.lunar:  # reads back through parse_birthday unchanged
+            return f"农历{'闰' if self.leap else ''}{self.month}月{self.day}日"
         return f"{self.month}月{self.day}日"
 
 

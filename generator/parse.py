@@ -239,19 +239,61 @@ def _month_day(month: int, day: int) -> MonthDay:
     return MonthDay(month, day)
 
 
+# A lunar month-day as agents type it: 八月十五, 农历八月十五, 闰六月初十, 腊月三十,
+# 农历8月15日. Chinese-numeral months are lunar by themselves; digits need 农历 or 闰.
+_LUNAR = re.compile(
+    r"(?P<pre>农历|阴历|旧历)?\s*(?:\d{4}\s*年)?\s*(?P<leap>闰)?\s*"
+    r"(?P<m>正|冬|腊|十[一二]|[一二三四五六七八九十]|\d{1,2})\s*月\s*"
+    r"(?P<d>初[一二三四五六七八九十]|廿[一二三四五六七八九]?|卅|[二三]?十[一二三四五六七八九]?|"
+    r"[一二三四五六七八九]|\d{1,2})\s*[日号]?")
+_CN_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九", start=1)}
+
+
+def _cn_number(text: str) -> int:
+    """``十五`` → 15, ``初十`` → 10, ``廿三`` → 23, ``卅`` → 30, ``12`` → 12."""
+    if text.isdigit():
+        return int(text)
+    text = text.removeprefix("初")
+    if text[0] in "廿卅":
+        return (20 if text[0] == "廿" else 30) + (_CN_DIGITS[text[1]] if len(text) > 1 else 0)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
+    return _CN_DIGITS[text]
+
+
+def _lunar_month_day(text: str) -> MonthDay | None:
+    m = _LUNAR.fullmatch(text)
+    if m is None or not (m["pre"] or m["leap"] or not m["m"].isdigit()):
+        return None
+    month = {"正": 1, "冬": 11, "腊": 12}.get(m["m"]) or _cn_number(m["m"])
+    day = _cn_number(m["d"])
+    if not 1 <= month <= 12:
+        raise ValueProblem("invalid-date", f"农历没有 {month} 月")
+    if not 1 <= day <= 30:
+        raise ValueProblem("invalid-date", f"农历每月最多 30 天，没有 {day} 日")
+    return MonthDay(month, day, lunar=True, leap=bool(m["leap"]))
+
+
 def parse_birthday(value: Any) -> date | MonthDay:
-    """A full date (as :func:`parse_date`) or a month and day only.
+    """A full date (as :func:`parse_date`), a month and day only, or a lunar month-day.
 
     Month-day forms: ``3月12日``/``号``, ``3月12``, ``03-12``, ``3/12``, ``3.12``.
-    Bare 4-digit text (``0312``/``1985``) is rejected: a year and a month-day look
-    alike. Whole numbers up to 9999 are rejected for the same reason (a number cell
-    turns ``0312`` into 312).
+    Lunar forms (``lunar=True``, ``leap`` for 闰月): ``八月十五``, ``农历八月十五``,
+    ``闰六月初十``, ``腊月三十``, ``正月初一``, ``冬月廿三``, ``农历8月15日``; a year in
+    front of a lunar date is dropped. Bare 4-digit text (``0312``/``1985``) is
+    rejected: a year and a month-day look alike. Whole numbers up to 9999 are
+    rejected for the same reason (a number cell turns ``0312`` into 312).
 
     >>> parse_birthday("3月12日")
-    MonthDay(month=3, day=12)
+    MonthDay(month=3, day=12, lunar=False, leap=False)
+    >>> parse_birthday("闰六月初十")
+    MonthDay(month=6, day=10, lunar=True, leap=True)
     """
     if isinstance(value, str):
         text = _text_or_problem(value, "invalid-date")
+        if lunar_day := _lunar_month_day(text):
+            return lunar_day
         if m := _MD_CN.fullmatch(text) or _MD_SEP.fullmatch(text):
             return _month_day(int(m[1]), int(m[2]))
         if re.fullmatch(r"\d{3,4}", text, re.ASCII):

@@ -190,6 +190,31 @@ WORKLOG = Sheet(
 )
 
 DATA_SHEETS: tuple[Sheet, ...] = (CLOSED, PROSPECT, SERVICE, WORKLOG)
+
+# Words an agent may type in any rating column (经济条件 … 信赖程度), so 良好, 一般般 and 差
+# mean the same in every one. The rules file's own synonyms are looked up first; these
+# map to a vocabulary's first (higher) or last (lower) level.
+RATING_VOCABS: tuple[str, ...] = tuple(c.vocab for c in _rating_columns() if c.vocab)
+RATING_WORDS: dict[str, tuple[str, ...]] = {
+    "high": ("好", "良好", "很好", "较好", "挺好", "不错", "高", "较高", "很高", "强", "较强", "很强",
+             "广", "较广", "很广", "大", "多", "优", "优秀", "good", "high"),
+    "low": ("一般", "一般般", "普通", "中", "中等", "差", "较差", "很差", "低", "较低",
+            "弱", "较弱", "小", "少", "窄", "浅", "不好", "average", "normal", "low", "poor"),
+}
+
+
+def rating_level(text: str) -> str | None:
+    """``"high"``/``"low"`` for a generic rating word, None otherwise.
+
+    >>> rating_level("良好"), rating_level("一般般"), rating_level("很有钱吧")
+    ('high', 'low', None)
+    """
+    return _rating_levels().get(normalize_header(text))
+
+
+@lru_cache(maxsize=1)
+def _rating_levels() -> dict[str, str]:
+    return {normalize_header(w): level for level, words in RATING_WORDS.items() for w in words}
 SHEETS_BY_NAME: dict[str, Sheet] = {s.name: s for s in DATA_SHEETS}
 
 # Key/value fields of the 代理人 sheet.

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any, Callable
 
 from .issues import Issue, RowCount, make_issue, row_ranges, summarise
-from .models import AgentInfo, Book, CellNote, RawBook, RawSheet, Record
+from .models import AgentInfo, Book, CellNote, MonthDay, RawBook, RawSheet, Record
 from .parse import (
     INVISIBLE,
     ValueProblem,
@@ -31,6 +31,7 @@ from .schema import (
     AGENT_SHEET,
     CLOSED_SHEET,
     PROSPECT_SHEET,
+    RATING_VOCABS,
     SERVICE_SHEET,
     SHEETS_BY_NAME,
     WORKLOG_SHEET,
@@ -40,8 +41,10 @@ from .schema import (
     column_letter,
     header_index,
     normalize_header,
+    rating_level,
 )
 
+LUNAR = "农历"  # the 生日历法 word the planner reads
 # The most characters an Excel cell holds; longer text is cut when a workbook is written.
 EXCEL_TEXT_LIMIT = 32_767
 
@@ -211,6 +214,7 @@ def _validate_sheet(
                     values[col.key] = col.default
                     continue
                 values[col.key] = _parse_cell(col, cell, rules, today, report)
+            _lunar_birthday_calendar(sheet, values, cells, positions, report)
             if sheet.name != SERVICE_SHEET:
                 # A service record naming a client whose row was rejected is not a second problem.
                 known_clients.update(normalize_header(values.get(k)) for k in _CLIENT_REFS if values.get(k))
@@ -235,6 +239,22 @@ def _validate_sheet(
         count.accepted += 1
     letters = {key: column_letter(pos) for key, pos in positions.items()}
     return records, count, list(extras.values()), letters
+
+
+def _lunar_birthday_calendar(sheet: Sheet, values: dict[str, Any], cells: list[Any], positions: dict[str, int],
+                             report: Callable[..., None]) -> None:
+    """A birthday typed as a lunar date (八月十五) is lunar whatever 生日历法 says: a blank
+    生日历法 follows it silently, a typed 公历 is overruled with a warning."""
+    birthday = values.get("birthday")
+    if not (isinstance(birthday, MonthDay) and birthday.lunar) or "calendar" not in values:
+        return
+    if values["calendar"] != LUNAR:
+        pos = positions.get("calendar")
+        typed = cells[pos] if pos is not None and pos < len(cells) else None
+        if not is_blank(typed):
+            report("optional-value-dropped", sheet.column("calendar"), value=typed,
+                   detail=f"生日写的是农历（{birthday}），按农历提醒")
+        values["calendar"] = LUNAR
 
 
 def _header_name(headers: list[Any], extras: dict[int, str], pos: int) -> str:
@@ -290,6 +310,9 @@ def _convert(col: Column, cell: Any, rules: Rules, today: date) -> Any:
         text = clean_text(cell) or ""
         assert col.vocab is not None
         canon = rules.canonical(col.vocab, text)
+        if canon is None and col.vocab in RATING_VOCABS and (level := rating_level(text)):
+            levels = rules.choices(col.vocab)
+            canon = levels[0] if level == "high" else levels[-1]
         if canon is None:
             raise ValueProblem("invalid-choice", "、".join(rules.choices(col.vocab)))
         return canon
@@ -297,6 +320,8 @@ def _convert(col: Column, cell: Any, rules: Rules, today: date) -> Any:
     if parser is None:
         return clean_text(cell)
     value = parser(cell)
+    if isinstance(value, MonthDay) and value.lunar and col.key != "birthday":
+        raise ValueProblem("invalid-date", "纪念日按公历提醒，请填写公历日期，例如 5月20日")
     if col.not_future and isinstance(value, date) and value > today:
         raise ValueProblem("future-date", today.isoformat())
     return value

@@ -494,3 +494,27 @@ def test_parse_int_rejects_years_no_policy_has(value):
 @pytest.mark.parametrize("value", ["138\u200b1234\u200d5678", "\u202a13812345678\u202c"])
 def test_invisible_characters_do_not_break_a_number(value):
     assert parse_phone(value) == "13812345678"
+
+
+# ------------------------------------------------------------------ lunar birthdays as typed (issue 14 item 9)
+
+
+@pytest.mark.parametrize("text, month, day, leap", [
+    ("八月十五", 8, 15, False), ("农历八月十五", 8, 15, False), ("闰六月初十", 6, 10, True),
+    ("腊月三十", 12, 30, False), ("正月初一", 1, 1, False), ("冬月廿三", 11, 23, False),
+    ("十一月十一", 11, 11, False), ("农历8月15日", 8, 15, False), ("阴历 闰4月初八", 4, 8, True),
+    ("农历1985年八月十五", 8, 15, False), ("九月廿", 9, 20, False), ("二月二十九", 2, 29, False),
+])
+def test_parse_birthday_reads_lunar_month_days(text, month, day, leap):
+    value = parse_birthday(text)
+    assert value == MonthDay(month, day, lunar=True, leap=leap)
+    assert parse_birthday(str(value)) == value  # the workbook's text reads back the same
+
+
+@pytest.mark.parametrize("text, detail_has", [("十三月初一", "无法识别"), ("八月三十一", "30"), ("农历13月1日", "13")])
+def test_parse_birthday_rejects_impossible_lunar_dates(text, detail_has):
+    assert detail_has in problem(parse_birthday, text).detail
+
+
+def test_digit_month_days_stay_solar():
+    assert parse_birthday("3月12日") == MonthDay(3, 12) and not parse_birthday("8月15日").lunar

@@ -284,3 +284,59 @@ def test_a_sheet_of_rejected_rows_makes_a_bounded_list_with_exact_counts():
         mine = [i for i in book.issues if i.code == code]
         assert sum(i.count for i in mine) == 300
         assert mine[-1].rows == [[22, 301]] and mine[-1].count == 280
+
+
+# ------------------------------------------------------------------ issue 14 item 9: input as agents type it
+
+
+def test_lunar_birthday_text_sets_the_calendar_and_keeps_the_leap_month():
+    from generator.models import MonthDay
+
+    rows = [closed_row(保单号="P1", 投保人生日="闰六月初十", 生日历法=""),
+            closed_row(保单号="P2", 投保人生日="腊月三十", 生日历法="公历"),
+            closed_row(保单号="P3", 投保人生日="3月12日", 生日历法="")]
+    book = check(raw_book(rows))
+    got = [(r.get("birthday"), r.get("calendar")) for r in book.closed]
+    assert got == [(MonthDay(6, 10, lunar=True, leap=True), "农历"), (MonthDay(12, 30, lunar=True), "农历"),
+                   (MonthDay(3, 12), "公历")]
+    assert flat(book, "row", "column", "code") == [[3, "生日历法", "optional-value-dropped"]]
+
+
+def test_lunar_anniversary_is_refused_with_a_reason():
+    book = check(raw_book([closed_row(结婚纪念日="八月十五")]))
+    (issue,) = book.issues
+    assert issue.column == "结婚纪念日" and "公历" in issue.message and book.closed[0].get("anniversary") is None
+
+
+def test_lunar_birthday_reaches_the_calendar():
+    from generator.classify import classify_book
+    from generator.plan import plan_book
+
+    book = check(raw_book([closed_row(投保人生日="八月十五", 生日历法="")]))
+    classify_book(book, RULES, today=TODAY)
+    tasks = plan_book(book, RULES, today=date(2026, 9, 1), days=60)
+    assert any("农历生日（八月十五" in t.occasion for t in tasks)
+
+
+@pytest.mark.parametrize("column", ["经济条件", "保险意识", "影响力", "资产能力", "信赖程度"])
+@pytest.mark.parametrize("word, level", [("良好", 0), ("一般般", -1), ("差", -1), ("不错", 0), ("较差", -1)])
+def test_rating_synonyms_mean_the_same_in_every_rating_column(column, word, level):
+    vocab = RULES.choices(column)
+    book = check(raw_book([closed_row(**{column: word})], [prospect_row(**{column: word})]))
+    key = {"经济条件": "economy", "保险意识": "awareness", "影响力": "influence", "资产能力": "capability",
+           "信赖程度": "trust"}[column]
+    assert book.issues == []
+    assert book.closed[0].get(key) == book.prospects[0].get(key) == vocab[level]
+
+
+def test_every_generic_rating_word_has_one_level_in_every_column():
+    """The rules file's own synonyms must agree with the generic words, column by column."""
+    from generator.schema import RATING_VOCABS, RATING_WORDS
+
+    for vocab in RATING_VOCABS:
+        levels = RULES.choices(vocab)
+        for level, words in RATING_WORDS.items():
+            want = levels[0] if level == "high" else levels[-1]
+            for word in words:
+                canon = RULES.canonical(vocab, word)
+                assert canon in (None, want), (vocab, word, canon)
