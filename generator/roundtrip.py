@@ -58,6 +58,7 @@ DONE_WORDS = frozenset(normalize_header(w) for w in ("是", "完成", "已完成
 SERVICE_ITEM = {"定期拜访": "定期拜访"}
 DEFAULT_ITEM = "常规服务"
 TASK_COLUMN = "日历任务"
+NOT_DATA = frozenset({"totals-row"})  # rejected rows that were never client data
 
 
 @dataclass
@@ -270,10 +271,13 @@ def left_behind(book: Book, trip: Roundtrip) -> int:
     except ValueError:
         return 0
     problem_at = header.index("问题") if "问题" in header else None
+    code_at = header.index("代码") if "代码" in header else None
     seen: set[tuple[str, int]] = set()
     for row in rows[1:]:
         if len(row) <= max(sev, sheet_at, row_at) or row[sev] != "错误":
             continue
+        if code_at is not None and code_at < len(row) and row[code_at] in NOT_DATA:
+            continue  # a hand-made totals row: nothing to copy over
         sheet, number = row[sheet_at], row[row_at]
         if sheet not in SHEETS_BY_NAME or not isinstance(number, (int, float)):
             continue

@@ -111,8 +111,10 @@ def test_workbook_alone_reads_back_without_derived_warnings(first, tmp_path):
     assert [r.derived for r in sorted(b1.closed, key=lambda r: r.get("policy_no"))] == \
         [r.derived for r in sorted(b0.closed, key=lambda r: r.get("policy_no"))]
     # The rows the first build rejected are not in the workbook: each is named once.
-    rejected = sum(c.rejected for c in b0.rows.values())
-    assert rejected and _codes(again).count("rows-left-behind") == rejected
+    # A hand-made totals row is not one (nothing to copy over).
+    rejected = {(i.sheet, i.row) for i in b0.issues if i.severity == "error" and i.code != "totals-row"}
+    assert rejected and _codes(again).count("rows-left-behind") == len(rejected)
+    assert {(i.sheet, i.row) for i in b1.issues if i.code == "rows-left-behind"} == rejected
 
 
 def test_three_done_rows_become_service_records_and_leave_the_calendar(first, tmp_path):
@@ -226,3 +228,23 @@ def test_workbook_opens_in_libreoffice(first, tmp_path):
     assert resaved.sheetnames == original.sheetnames
     for name in ("客户档案", "成交客户", "服务日历", "说明"):
         assert resaved[name].max_row == original[name].max_row, name
+
+
+def test_left_behind_names_rejected_rows_once_but_not_totals_rows():
+    from generator.models import AgentInfo, Book
+    from generator.roundtrip import Roundtrip, left_behind
+
+    head = ["严重程度", "工作表", "行", "列", "代码", "问题", "修改建议", "位置"]
+    trip = Roundtrip(date(2026, 11, 1), "1001_张三.xlsx", issues=[
+        head,
+        ["错误", "成交客户", 7, "投保人电话", "invalid-phone", "电话不对", "", ""],
+        ["错误", "成交客户", 7, "投保日期", "invalid-date", "日期不对", "", ""],  # same row: once
+        ["错误", "成交客户", 30, None, "totals-row", "合计行", "", ""],
+        ["警告", "未成交客户", 3, "生日", "optional-value-dropped", "", "", ""],  # kept rows are here
+        ["错误", "数据问题", 2, None, "x", "", "", ""],  # not an input sheet
+    ])
+    book = Book("1001_张三.xlsx", AgentInfo("1001", "张三"))
+    assert left_behind(book, trip) == 1
+    (issue,) = book.issues
+    assert (issue.code, issue.sheet, issue.row, issue.file) == ("rows-left-behind", "成交客户", 7, "1001_张三.xlsx")
+    assert "电话不对" in issue.message and book.status == "warnings"
