@@ -248,3 +248,36 @@ def test_left_behind_names_rejected_rows_once_but_not_totals_rows():
     (issue,) = book.issues
     assert (issue.code, issue.sheet, issue.row, issue.file) == ("rows-left-behind", "成交客户", 7, "1001_张三.xlsx")
     assert "电话不对" in issue.message and book.status == "warnings"
+
+
+def test_every_sheet_of_a_real_workbook_is_described_in_help(first):
+    out, _ = first
+    wb = openpyxl.load_workbook(_workbook(out), read_only=True)
+    described = {row[0]: row[1] for row in wb["说明"].iter_rows(max_col=2, values_only=True) if row[0]}
+    missing = [name for name in wb.sheetnames if not described.get(name)]
+    assert missing == []
+    assert "服务日历" in wb.sheetnames and "客户档案" in wb.sheetnames
+    wb.close()
+
+
+def test_drop_done_matches_client_kind_date_and_policy():
+    from generator.models import AgentInfo, Book, Record
+    from generator.plan import Task
+    from generator.roundtrip import Roundtrip, drop_done
+
+    def task(kind: str, day: date, key: str = "C1", ref: str = "") -> Task:
+        return Task(day, kind, key, "甲", None, "A", "宠爱", "事项", "动作", ref=ref)
+
+    rec = Record("成交客户", 2, {"client_id": "C1"}, client_key="C1")
+    svc = Record("服务记录", 2, {"client": "c1", "task": task_tag("宽限期提醒", date(2026, 9, 6), "P1")})
+    book = Book("x.xlsx", AgentInfo("1", "王"), closed=[rec], services=[svc])
+    tasks = [task("lapse_warning", date(2026, 9, 6), ref="P1"),   # done: same policy
+             task("lapse_warning", date(2026, 9, 6), ref="P2"),   # another policy that day
+             task("lapse_warning", date(2026, 9, 6), key="C2", ref="P1"),  # another client
+             task("festival", date(2026, 12, 25), key="C2", ref="圣诞"),
+             task("festival", date(2026, 12, 25), ref="圣诞")]
+    trip = Roundtrip(None, "", done_groups={("节日问候", date(2026, 12, 25))})
+    kept = drop_done(tasks, book, trip)
+    assert [(t.client_key, t.kind, t.ref) for t in kept] == [("C1", "lapse_warning", "P2"),
+                                                             ("C2", "lapse_warning", "P1")]
+    assert drop_done(tasks, Book("x.xlsx", AgentInfo("1", "王"))) == tasks
