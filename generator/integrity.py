@@ -204,7 +204,7 @@ class PhoneIndex:
                     continue
                 for n, use in held:
                     add(n, "cross-agent-client", use, use.name, self._labels(o for o in holders if o != n))
-        for n, agent in enumerate(self._agents):
+        for n in range(len(self._agents)):
             if finding := self._suspect(n, agent_hits[n]):
                 found.append((n, finding))
         found.sort(key=lambda item: (item[0], item[1].sheet or "", item[1].row or 0, item[1].code))

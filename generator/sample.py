@@ -29,7 +29,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import xlsxwriter
 

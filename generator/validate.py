@@ -27,7 +27,6 @@ from .parse import (
 from .rules import Rules
 from .safety import needs_quote_prefix
 from .schema import (
-    AGENT_FIELDS,
     AGENT_SHEET,
     CLOSED_SHEET,
     PROSPECT_SHEET,

@@ -40,7 +40,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from .cve import rule_items
 from .issues import Issue
-from .models import Book, MonthDay, Record
+from .models import Book, Record
 from .rules import QUADRANTS, Condition, Rules
 from .roundtrip import DERIVED_MARK, write_agent_sheet
 from .workbook_today import TASK_KIND_HELP, write_today

@@ -118,7 +118,9 @@ def _charts_drawn(page) -> list[dict]:
         shapes: el.querySelectorAll('svg path, svg rect').length}))""")
 
 
-@pytest.mark.parametrize("scheme", ["http", "file"])
+# Every page from file:// too is slow (~20 s): .ci/run runs it; test_file_url_navigation_and_search
+# covers file:// in a plain `pytest -q`.
+@pytest.mark.parametrize("scheme", ["http", pytest.param("file", marks=pytest.mark.slow)])
 def test_every_page_loads_cleanly(request, scheme, sample_site):
     page, watch = request.getfixturevalue(scheme)
     root = request.getfixturevalue("base_url") if scheme == "http" else sample_site.as_uri() + "/"

@@ -2,24 +2,20 @@
 
 import json
 import re
-from datetime import date
 from html import unescape
-from pathlib import Path
 
 import pytest
 
-from generator import build, report_dict
+from generator import report_dict
 from generator.dashboards import aggregate, dashboard_pages
 from generator.rules import load_rules
 
-ROOT = Path(__file__).resolve().parent.parent
-TODAY = date(2026, 11, 23)
 RULES = load_rules()
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    return report_dict(build(ROOT / "sample_data", tmp_path_factory.mktemp("o"), today=TODAY))
+def report(sample_build):
+    return report_dict(sample_build.result)
 
 
 @pytest.fixture(scope="module")
@@ -27,13 +23,9 @@ def pages(report):
     return dashboard_pages(report, RULES)
 
 
-def _client_values(report_files_dir: Path = ROOT / "sample_data"):
-    from generator.pipeline import process_source
-    from generator.read import discover
-
+def _client_values(books):
     values = set()
-    for source in discover(report_files_dir):
-        book = process_source(source, RULES, today=TODAY)
+    for book in books:
         for rec in (*book.closed, *book.prospects):
             for key in ("holder_name", "insured_name", "name", "holder_phone", "insured_phone", "phone",
                         "address", "policy_no"):
@@ -78,8 +70,8 @@ def test_chart_data_equal_grade_counts(report, pages):
     assert bars["准客户等级"] == list(total["grades_prospect"].values())
 
 
-def test_no_client_personal_data_on_any_page(pages):
-    values = _client_values()
+def test_no_client_personal_data_on_any_page(pages, sample_build):
+    values = _client_values(sample_build.result.books)  # built with keep_records=True
     assert len(values) > 500
     text = "\n".join(pages.values())
     leaks = sorted(v for v in values if v in text)

@@ -4,7 +4,6 @@ phone on many clients, agents whose clients carry agents' phones; and output nam
 import json
 from datetime import date
 import pickle
-from pathlib import Path
 
 import pytest
 

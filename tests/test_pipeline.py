@@ -10,10 +10,12 @@ import pytest
 
 from generator import build
 from generator.classify import ratings_of
-from generator.pipeline import process_source, report_dict
+from generator.pipeline import report_dict
 from generator.read import discover
 from generator.rules import load_rules
 from generator.sample import plan_sample
+
+from conftest import assert_same_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
@@ -22,10 +24,9 @@ RULES = load_rules()
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    out = tmp_path_factory.mktemp("out")
-    result = build(SAMPLE, out, today=TODAY, keep_records=True, jobs=2)
-    return result, out
+def built(sample_build):
+    """The session's sample build (conftest): keep_records=True, jobs=2."""
+    return sample_build.result, sample_build.out
 
 
 def test_sample_issues_are_exactly_the_planned_ones(built):
@@ -63,10 +64,17 @@ def _sheet_dicts(ws):
     return [dict(zip(headers, r)) for r in rows]
 
 
-def test_workbook_grades_are_the_rules_grades(built):
+@pytest.fixture(scope="module")
+def opened(built):
+    """Every workbook of the shared build, opened once (openpyxl: ~0.25 s each)."""
+    result, out = built
+    return {book.output: openpyxl.load_workbook(out / book.output) for book in result.books if book.output}
+
+
+def test_workbook_grades_are_the_rules_grades(built, opened):
     result, out = built
     for book in result.books:
-        wb = openpyxl.load_workbook(out / book.output)
+        wb = opened[book.output]
         rows = _sheet_dicts(wb["成交客户"])
         assert len(rows) == len(book.closed)
         for rec, row in zip(book.closed, rows):
@@ -134,10 +142,7 @@ def test_jobs_do_not_change_results(tmp_path, built):
     r2 = json.loads((out2 / "report.json").read_text(encoding="utf-8"))
     assert r1 == r2
     for book in result1.books:
-        w1 = openpyxl.load_workbook(tmp_path / "one" / book.output)
-        w2 = openpyxl.load_workbook(out2 / book.output)
-        for name in w1.sheetnames:
-            assert list(w1[name].values) == list(w2[name].values)
+        assert_same_workbook(tmp_path / "one" / book.output, out2 / book.output)
     assert not list((tmp_path / "one" / "workbooks").glob(".part-*"))
 
 
@@ -180,13 +185,13 @@ def test_rebuild_redoes_only_changed_books(tmp_path):
     assert len(third.books) == len(first.books) - 1
 
 
-def test_calendar_sheet_and_ics_for_every_agent(built):
+def test_calendar_sheet_and_ics_for_every_agent(built, opened):
     import icalendar
 
     result, out = built
     today_somewhere = 0
     for book in result.books:
-        wb = openpyxl.load_workbook(out / book.output)
+        wb = opened[book.output]
         assert wb.sheetnames[1] == "服务日历"
         rows = _sheet_dicts(wb["服务日历"])
         assert len(rows) == book.kpis["calendar"]["total"] == len(book.tasks)
@@ -201,14 +206,15 @@ def test_calendar_sheet_and_ics_for_every_agent(built):
     assert today_somewhere > 0
 
 
-def test_history_rerun_same_day_with_workers(tmp_path):
+def test_history_rerun_same_day_with_workers(sample_build_copy):
     """Workers read earlier snapshots while the run is open; a same-day rerun (which
     replaces that day's snapshot) must not lock them out."""
     from generator.history import open_store
 
-    for _ in range(2):
-        result = build(SAMPLE, tmp_path / "out", today=TODAY, jobs=2, use_cache=False)
-        assert result.exit_code == 1 and len(result.books) == 12
-    store = open_store(tmp_path / "out" / "pasture.db")
+    out = sample_build_copy  # the first run: the shared build (jobs=2), with its pasture.db
+    assert (out / "pasture.db").is_file()
+    result = build(SAMPLE, out, today=TODAY, jobs=2, use_cache=False)
+    assert result.exit_code == 1 and len(result.books) == 12
+    store = open_store(out / "pasture.db")
     assert store.dates() == [TODAY]
     store.close()

@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from generator import read, zipguard
+from generator import zipguard
 from generator.parse import clean_text
 from generator.read import Source, UnreadableFile, discover, read_source
 

@@ -163,10 +163,8 @@ def texts(sample_site: Path) -> SiteText:
 
 
 @pytest.fixture(scope="module")
-def agents() -> list:
-    rules = load_rules()
-    books = [process_source(s, rules, today=TODAY) for s in discover(SAMPLE)]
-    return [b.agent for b in books if b.status != "failed"]
+def agents(sample_build) -> list:
+    return [b.agent for b in sample_build.result.books if b.status != "failed"]
 
 
 def test_scan_covers_the_whole_site(texts, values):
