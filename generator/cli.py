@@ -110,6 +110,8 @@ def cli() -> None:
               help="Also build the standards site with dashboards into OUT/site.")
 @click.option("--site-project", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="Site project made by `pasture new` (default: the one shipped with Pasture).")
+@click.option("--site-engine", type=click.Choice(["mkdocs", "zensical"]), default="mkdocs", show_default=True,
+              help="网站引擎：mkdocs（mkdocs-material）或 zensical；页面由 Pasture 先生成，两者得到同样的网站。")
 @click.option("--mask-agents", is_flag=True, help="Show agents by 工号 only on the site.")
 @click.option("--no-cache", is_flag=True, help="Redo every agent even if its book has not changed.")
 @click.option("--days", type=click.IntRange(1, 3660), default=None,
@@ -124,8 +126,8 @@ def cli() -> None:
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Dask scheduler address (e.g. tcp://HOST:8786) for --executor dask.")
 def build(inputs: tuple[Path, ...], out_dir: Path, rules_path: Path | None, today: datetime | None, as_json: bool,
-          exit_zero: bool, jobs: int | None, site: bool, site_project: Path | None, mask_agents: bool,
-          no_cache: bool, days: int | None, history_path: Path | None, no_history: bool, since: datetime | None,
+          exit_zero: bool, jobs: int | None, site: bool, site_project: Path | None, site_engine: str,
+          mask_agents: bool, no_cache: bool, days: int | None, history_path: Path | None, no_history: bool, since: datetime | None,
           executor: str, scheduler: str | None) -> None:
     """Validate and grade agent books; write one workbook per agent and report.json.
 
@@ -145,7 +147,8 @@ def build(inputs: tuple[Path, ...], out_dir: Path, rules_path: Path | None, toda
         result = pipeline.build(list(inputs), out_dir, rules=rules, today=_day(today),
                                 on_start=progress.start, on_book=progress.advance,
                                 jobs=jobs or pipeline.default_jobs(), site=site and _site_available(),
-                                site_project=site_project, rules_path=rules_path, mask_agents=mask_agents,
+                                site_project=site_project, site_engine=site_engine, rules_path=rules_path,
+                                mask_agents=mask_agents,
                                 use_cache=not no_cache, scheduler=scheduler if executor == "dask" else None,
                                 days=days, history=history, since=since.date() if since else None)
     if as_json:
@@ -153,7 +156,9 @@ def build(inputs: tuple[Path, ...], out_dir: Path, rules_path: Path | None, toda
     else:
         _print_summary(result)
         _console().print(f"工作簿：{out_dir / 'workbooks'}    报告：{out_dir / 'report.json'}")
-        if site and _site_available():
+        for issue in result.site_issues:
+            _console(err=True).print(f"网站问题：{issue['message']}")
+        if site and _site_available() and (out_dir / "site" / "index.html").is_file():
             _console().print(f"网站：{out_dir / 'site' / 'index.html'}（可直接双击打开，无需联网）")
         elif site:
             _console(err=True).print("未安装网站组件，跳过网站：pip install -e \".[site]\"")

@@ -206,6 +206,14 @@ _TYPES = [
     IssueType("agent-phones-suspect", "warning", "sheet", "客户电话大多不是客户本人的",
               "有电话的客户记录中 {value} 填的是{detail}。",
               "逐一向客户确认本人电话并改正；客户资料属于公司，不能用代理人的电话代替。"),
+    # -- the published site: the run goes on, the report says what is missing --------
+    IssueType("site-page-failed", "error", "file", "网页无法生成",
+              "网站页面“{value}”无法生成：{detail}。这一页暂时显示为说明页，网站其余页面照常更新。",
+              "按原因修改（多半是规则文件或网站项目中的页面写法有误）后重新运行 pasture build；"
+              "看不懂原因时，把 report.json 发给管理员。"),
+    IssueType("site-build-failed", "error", "file", "网站无法生成",
+              "网站没有生成：{detail}。上一次生成的网站保持原样，没有被改动。",
+              "检查网站项目（mkdocs.yml、规则文件）和网站组件是否完整；可以先用 --no-site 只生成工作簿和报告。"),
 ]
 
 ISSUE_TYPES: dict[str, IssueType] = {t.code: t for t in _TYPES}
@@ -213,6 +221,8 @@ ISSUE_TYPES: dict[str, IssueType] = {t.code: t for t in _TYPES}
 REFERRAL_CODES = frozenset({"unknown-referrer", "ambiguous-referrer", "referral-cycle"})
 # Codes generator/integrity.py adds once every book of the branch has been seen
 # (tests/test_integrity.py); they are always warnings.
+# Codes about the published site (generator/site.py), not about an input file.
+SITE_CODES = frozenset({"site-page-failed", "site-build-failed"})
 CROSS_AGENT_CODES = frozenset({"cross-agent-client", "branch-shared-phone", "phone-is-other-agent",
                                "agent-phones-suspect"})
 

@@ -178,10 +178,15 @@ class RunResult:
     branch_files: list[dict[str, Any]] = field(default_factory=list)
     # Cross-agent data-integrity counts (generator.integrity.branch_summary), build only.
     integrity: dict[str, Any] | None = None
+    # Problems publishing the site (site-page-failed, site-build-failed), build only.
+    site_issues: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
-        """0 when every row of every file was accepted, 1 when anything was rejected."""
+        """0 when every row of every file was accepted and the site was published whole,
+        1 when anything was rejected or a page could not be built."""
+        if any(i["severity"] == "error" for i in self.site_issues):
+            return 1
         for b in self.books:
             if b.status == "failed" or b.totals.rejected:
                 return 1

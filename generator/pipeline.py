@@ -287,6 +287,7 @@ def build(
     use_cache: bool = True,
     site: bool = False,
     site_project: PathLike | None = None,
+    site_engine: str = "mkdocs",
     rules_path: PathLike | None = None,
     mask_agents: bool = False,
 ) -> RunResult:
@@ -298,7 +299,8 @@ def build(
     the site project when one is given, else in ``out``; False/None: no memory).
     ``site=True`` also builds the standards site with dashboards into ``out/site``
     from ``site_project`` (default: this repository), rendering rule tables from
-    ``rules_path`` (default: the packaged rules).
+    ``rules_path`` (default: the packaged rules) with ``site_engine`` (mkdocs or
+    zensical); a page or a site that cannot be built is in ``result.site_issues``.
     """
     rules = rules or load_rules()
     today = today or date.today()
@@ -340,15 +342,28 @@ def build(
         write_branch_workbook(out / "branch.xlsx", report=report, survey=branch.survey, complaints=branch.complaints,
                               campaigns=campaigns, rules=rules, today=today)
         if site:
-            build_dashboard_site(report, rules, out / "site", project=site_project, rules_path=rules_path,
-                                 mask_agents=mask_agents, store=store, since=since, branch=branch,
-                                 campaigns=campaigns)
+            _publish_site(result, report, out, rules, project=site_project, rules_path=rules_path,
+                          mask_agents=mask_agents, store=store, since=since, branch=branch, campaigns=campaigns,
+                          engine=site_engine)
         if store is not None:
             store.close()
         return result
 
 
-_SEARCH_EXCLUDED = "---\nsearch:\n  exclude: true\n---\n\n"
+def _publish_site(result: RunResult, report: dict[str, Any], out: Path, rules: Rules, *,
+                  engine: str = "mkdocs", **options: Any) -> None:
+    """Build the site into OUT/site; a failure is an issue in report.json, never a dead run."""
+    from .site_pages import build_dashboard_site
+
+    try:
+        built = build_dashboard_site(report, rules, out / "site", engine=engine, **options)
+        issues = built.issues
+    except Exception as exc:  # noqa: BLE001 - the run's workbooks and report stand without a site
+        log.exception("site build failed")
+        issues = [make_issue("site-build-failed", file="site", detail=f"{type(exc).__name__}: {exc}")]
+    if issues:
+        result.site_issues = [i.to_dict() for i in issues]
+        write_json(out / "report.json", report_dict(result))
 
 
 def _campaigns(books: list[Book], rules: Rules) -> list[Any]:
@@ -362,12 +377,6 @@ def _campaigns(books: list[Book], rules: Rules) -> list[Any]:
             partials.append(CampaignPartial(data["agent_id"], data["agent_name"], data["team"], {
                 c: {m: (int(v[0]), float(v[1])) for m, v in months.items()} for c, months in data["cells"].items()}))
     return merge(partials, rules)
-
-
-def _flatten(pages: dict[str, str]) -> dict[str, str]:
-    """Pages written for ``dashboards/_generated/`` go straight under ``dashboards/``, where
-    the site's nav hook lists them (sub-folders stay out of the nav, linked from there)."""
-    return {k.replace("dashboards/_generated/", "dashboards/", 1): v for k, v in pages.items()}
 
 
 def _history_path(history: PathLike | None | bool, out: Path, site_project: PathLike | None) -> Path | None:
@@ -477,42 +486,6 @@ def _park(index: BranchIndex, key: str, book: Book) -> None:
     book.history_rows = None
 
 
-def build_dashboard_site(report: dict[str, Any], rules: Rules, site_dir: Path, *, project: PathLike | None = None,
-                         rules_path: PathLike | None = None, mask_agents: bool = False,
-                         store: Store | None = None, since: date | None = None,
-                         branch: BranchInputs | None = None, campaigns: list[Any] | None = None) -> Path:
-    """The standards site plus dashboards made from ``report`` (aggregates only)."""
-    from .activity_pages import add_activity_pages
-    from .segment_pages import add_segment_sections
-    from .dashboards import dashboard_pages
-    from .site import PROJECT_ROOT, build_site
-
-    pages = dashboard_pages(report, rules, mask_agents=mask_agents, store=store)
-    add_activity_pages(pages, report, rules, mask_agents=mask_agents)
-    add_segment_sections(pages, report, store=store)
-    if store is not None:
-        from .history_pages import history_pages
-
-        pages.update(_flatten(history_pages(store, rules, since=since, mask_agents=mask_agents)))
-    if branch is not None:
-        from .branch_pages import branch_pages
-
-        pages.update(_flatten(branch_pages(report, branch.survey, branch.complaints, campaigns or [], rules,
-                                           mask_agents=mask_agents)))
-        if branch.complaints is not None and branch.complaints.status != "failed":
-            from .branch_workbook import teams_from_report
-            from .branch_pages import overdue_section
-            from .complaints import analyse_complaints
-
-            overdue = analyse_complaints(branch.complaints, rules, date.fromisoformat(report["today"]),
-                                         teams_from_report(report))
-            pages["dashboards/quality.md"] += "\n" + overdue_section(overdue) + "\n"
-    # Search is for the course material; numbers pages would crowd its results.
-    pages = {path: _SEARCH_EXCLUDED + text for path, text in pages.items()}
-    return build_site(Path(project) if project else PROJECT_ROOT, site_dir,
-                      rules_path=Path(rules_path) if rules_path else None, extra_pages=pages)
-
-
 def _place_workbooks(books: list[Book], sources: list[Source], workbooks: Path, cache: AgentCache | None,
                      keys: dict[int, str], reused: dict[int, str | None] | None = None, *,
                      token: str = "run") -> None:
@@ -615,6 +588,7 @@ def report_dict(result: RunResult) -> dict[str, Any]:
             "by_code": dict(sorted(by_code.items())),
         },
         "integrity": result.integrity,
+        "site_issues": result.site_issues,
         "exit_code": result.exit_code,
     }
 

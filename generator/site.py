@@ -13,16 +13,25 @@ mkdocs is imported lazily, so the rest of the package works without the "site" e
 
 from __future__ import annotations
 
+import copy
+import ctypes
 import logging
 import os
 import re
+import secrets
 import shutil
-import tempfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from pathlib import Path, PurePath, PurePosixPath
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
 
-from .rules import DEFAULT_RULES_PATH
+import yaml
+
+from .issues import Issue, make_issue
+from .rules import DEFAULT_RULES_PATH, Rules, RulesError, load_rules
+from .site_engines import EngineFailed, run_engine
+from .site_render import TEMPLATE_URI, PageError, external_fetches, render_course_page, stub_page, with_assets
 
 # The default project: the clone this package was installed (editable) from.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -116,18 +125,27 @@ def _check_page_path(rel: str) -> PurePosixPath:
     return path
 
 
-@contextmanager
-def _env(name: str, value: str | None) -> Iterator[None]:
-    old = os.environ.get(name)
-    if value is not None:
-        os.environ[name] = value
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = old
+# -- building: render into a staging folder, run the engine there, swap the result in ------
+
+ENGINES = ("mkdocs", "zensical")
+DEFAULT_ENGINE = "mkdocs"
+PACKAGED_HOOK = PROJECT_ROOT / HOOKS_FILE
+_MAX_ATTEMPTS = 3  # builds per run: each retry stands in a stub for the pages that broke
+
+
+@dataclass
+class SiteBuild:
+    """What a site build did: where the site is, whether this build replaced it, the problems."""
+
+    path: Path
+    engine: str
+    built: bool  # False: nothing was swapped in; the previous site (if any) is untouched
+    issues: list[Issue] = field(default_factory=list)
+
+
+def staging_names(site_dir: Path) -> tuple[str, str]:
+    """Glob patterns of a site's staging and parked-old folders (siblings of ``site_dir``)."""
+    return f".{site_dir.name}-staging-*", f".{site_dir.name}-old-*"
 
 
 def build_site(
@@ -137,67 +155,298 @@ def build_site(
     rules_path: Path | None = None,
     extra_pages: Mapping[str, str] | None = None,
     strict: bool = True,
-) -> Path:
-    """Build the project's site into ``site_dir`` and return it.
+    engine: str = DEFAULT_ENGINE,
+) -> SiteBuild:
+    """Build the project's site and swap it into ``site_dir`` whole.
 
-    ``extra_pages`` maps paths under the docs dir (e.g. ``dashboards/teams/t1.md``) to
-    Markdown; a path that exists replaces that page (``dashboards/index.md``). They are
-    written to a staged copy of the docs dir (without ``_generated/`` folders), so the
-    project's own files are never touched and pages from an earlier build cannot linger.
-    ``rules_path`` overrides the rules file of the project.
+    Pasture renders every page first (course pages from the rules in use, ``extra_pages``
+    as given: paths under the docs dir, e.g. ``dashboards/teams/t1.md``, a path that exists
+    replaces that page) into ``.<site>-staging-<run>/docs`` next to ``site_dir``, writes the
+    engine's config there and lets the engine (``mkdocs`` or ``zensical``) turn Markdown
+    into HTML in ``staging/site``. Only a finished site is renamed into place (an atomic
+    exchange where the OS has one), so a failed or killed build leaves the old site whole.
+    A page that cannot be rendered or built becomes a stub page and a ``site-page-failed``
+    issue; a site that cannot be built at all is a ``site-build-failed`` issue (old site
+    kept). Problems of the call itself (no mkdocs.yml, unknown engine, a page path outside
+    the docs dir) raise.
     """
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import Abort, ConfigurationError, PluginError
-
+    if engine not in ENGINES:
+        raise ValueError(f"未知的网站引擎“{engine}”（可用：{'、'.join(ENGINES)}）")
     project_dir = Path(project_dir).resolve()
     site_dir = Path(site_dir).resolve()
     config_file = project_dir / CONFIG_NAME
     if not config_file.is_file():
         raise SiteError(f"找不到网站配置文件 {config_file}")
-    pages = {_check_page_path(k): v for k, v in (extra_pages or {}).items()}
-    rules_env = str(Path(rules_path).resolve()) if rules_path is not None else None
+    pages = {_check_page_path(k).as_posix(): v for k, v in (extra_pages or {}).items()}
+    config = read_config(config_file)
+    rules_file = _rules_file(config, project_dir, rules_path)
+    try:
+        rules = load_rules(rules_file)
+    except RulesError as exc:
+        raise SiteError(str(exc)) from exc
 
-    problems = _Collector()
-    mkdocs_log = logging.getLogger("mkdocs")
-    mkdocs_log.addHandler(problems)
-    with tempfile.TemporaryDirectory(prefix="pasture-site-") as tmp, _env("PASTURE_RULES", rules_env):
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    sweep_site_leftovers(site_dir)
+    stage = site_dir.parent / f".{site_dir.name}-staging-{os.getpid()}-{secrets.token_hex(4)}"
+    result = SiteBuild(site_dir, engine, built=False)
+    try:
+        staged = stage_project(config, project_dir, stage, rules, rules_file, pages)
+        result.issues += staged.issues
+        for _ in range(_MAX_ATTEMPTS):
+            try:
+                run_engine(engine, stage, strict=strict)
+            except EngineFailed as exc:
+                broken = [p for p in exc.pages if p in staged.pages]
+                if not broken:
+                    result.issues.append(site_issue("site-build-failed", detail=str(exc)))
+                    return result
+                result.issues += staged.replace_with_stubs({p: str(exc) for p in broken})
+                continue
+            fetching = _external_fetches(stage / "site", staged.pages)
+            if not fetching:
+                break
+            result.issues += staged.replace_with_stubs(
+                {p: f"页面会从其他网站加载内容，离线时无法使用：{tags[0]}" for p, tags in fetching.items()})
+        else:
+            result.issues.append(site_issue("site-build-failed", detail="多次重试后仍有页面无法生成"))
+            return result
+        swap_in(stage / "site", site_dir)
+        result.built = True
+        return result
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+class _EnvLoader(yaml.SafeLoader):
+    """mkdocs.yml as data; ``!ENV`` tags resolved like mkdocs does."""
+
+
+def _env_tag(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    names = ([loader.construct_scalar(node)] if isinstance(node, yaml.ScalarNode)
+             else [loader.construct_object(n) for n in node.value])  # type: ignore[union-attr]
+    default = names.pop() if len(names) > 1 else None
+    for name in names:
+        if str(name) in os.environ:
+            return yaml.safe_load(os.environ[str(name)])
+    return default
+
+
+_EnvLoader.add_constructor("!ENV", _env_tag)
+
+
+def read_config(config_file: Path) -> dict[str, Any]:
+    try:
+        data = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_EnvLoader)  # noqa: S506 (safe loader)
+    except yaml.YAMLError as exc:
+        raise SiteError(f"网站配置文件 {config_file} 无法读取：{exc}") from exc
+    if not isinstance(data, dict):
+        raise SiteError(f"网站配置文件 {config_file} 不是一个 YAML 映射")
+    return data
+
+
+def _rules_file(config: Mapping[str, Any], project_dir: Path, rules_path: Path | None) -> Path | None:
+    """The rules the pages show: the argument, env PASTURE_RULES, extra.pasture_rules, the default."""
+    if rules_path is not None:
+        return Path(rules_path).resolve()
+    env = os.environ.get("PASTURE_RULES")
+    if env:
+        return Path(env).resolve()
+    configured = (config.get("extra") or {}).get("pasture_rules")
+    return (project_dir / configured).resolve() if configured else None
+
+
+class StagedProject:
+    """The staging folder's docs: which pages exist, and how to stand a stub in for one."""
+
+    def __init__(self, docs: Path) -> None:
+        self.docs = docs
+        self.pages: set[str] = set()
+        self.issues: list[Issue] = []
+
+    def replace_with_stubs(self, reasons: Mapping[str, str]) -> list[Issue]:
+        issues = []
+        for page, reason in sorted(reasons.items()):
+            (self.docs / page).write_text(stub_page(_page_title(page), reason), encoding="utf-8")
+            issues.append(site_issue("site-page-failed", value=page, detail=reason))
+        return issues
+
+
+def _page_title(page: str) -> str:
+    return PurePosixPath(page).stem
+
+
+def stage_project(config: Mapping[str, Any], project_dir: Path, stage: Path, rules: Rules,
+                  rules_file: Path | None, pages: Mapping[str, str]) -> StagedProject:
+    """Render every page into ``stage/docs`` and write the engine config ``stage/mkdocs.yml``."""
+    docs_src = (project_dir / str(config.get("docs_dir") or "docs")).resolve()
+    docs = stage / "docs"
+    staged = StagedProject(docs)
+    docs.mkdir(parents=True)
+    template_ok = _write_template(docs, rules)
+    for src in sorted(docs_src.rglob("*")):
+        rel = PurePosixPath(*src.relative_to(docs_src).parts)
+        if not src.is_file() or is_generated(rel):
+            continue
+        target = docs.joinpath(*rel.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if rel.suffix != ".md":
+            shutil.copyfile(src, target)
+            continue
+        staged.pages.add(rel.as_posix())
         try:
-            cfg = load_config(config_file=str(config_file), site_dir=str(site_dir), strict=strict)
-            staged = Path(tmp) / "docs"
-            docs = Path(cfg.docs_dir)
-            rel: PurePath
-            for src in sorted(docs.rglob("*")):
-                rel = src.relative_to(docs)
-                if src.is_file() and not is_generated(PurePosixPath(*rel.parts)):
-                    (staged / rel).parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(src, staged / rel)
-            for rel, markdown in pages.items():
-                target = staged.joinpath(*rel.parts)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(markdown, encoding="utf-8")
-            # Reload so hooks see the staged docs dir from on_config on (the nav hook reads it).
-            cfg = load_config(config_file=str(config_file), site_dir=str(site_dir),
-                              docs_dir=str(staged), strict=strict)
-            build(cfg)
-        except (Abort, ConfigurationError, PluginError) as exc:
-            # mkdocs logs the real cause and raises a bare "Aborted ..."; report both.
-            details = "".join(f"\n  {m}" for m in problems.messages)
-            raise SiteError(f"网站构建失败：{exc}{details}") from exc
-        finally:
-            mkdocs_log.removeHandler(problems)
-    return site_dir
+            text = render_course_page(src.read_text(encoding="utf-8"), rules, rel.as_posix(),
+                                      template_available=template_ok)
+        except PageError as exc:
+            text = stub_page(rel.stem, str(exc))
+            staged.issues.append(site_issue("site-page-failed", value=rel.as_posix(), detail=str(exc)))
+        target.write_text(text, encoding="utf-8")
+    assets = (config.get("extra") or {}).get("pasture_dashboard_assets") or {}
+    for rel_path, markdown in pages.items():
+        target = docs / rel_path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if "{{" in markdown:
+            try:
+                markdown = render_course_page(markdown, rules, rel_path, template_available=template_ok)
+            except PageError as exc:
+                markdown = stub_page(PurePosixPath(rel_path).stem, str(exc))
+                staged.issues.append(site_issue("site-page-failed", value=rel_path, detail=str(exc)))
+        if rel_path.startswith(DASHBOARD_DIR + "/"):
+            markdown = with_assets(markdown, rel_path, assets)
+        target.write_text(markdown, encoding="utf-8")
+        staged.pages.add(rel_path)
+    (stage / CONFIG_NAME).write_text(
+        yaml.safe_dump(engine_config(config, project_dir, docs, rules_file), allow_unicode=True, sort_keys=False),
+        encoding="utf-8")
+    return staged
 
 
-class _Collector(logging.Handler):
-    """Keeps the warnings and errors mkdocs logs during one build."""
+def _write_template(docs: Path, rules: Rules) -> bool:
+    try:
+        from .template import write_template
 
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
+        target = docs / TEMPLATE_URI
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_template(target, rules)
+        return True
+    except Exception as exc:  # noqa: BLE001 - the download page says so instead
+        logging.getLogger("pasture.site").warning("模板文件没有生成：%s", exc)
+        return False
 
-    def emit(self, record: logging.LogRecord) -> None:
-        text = record.getMessage()
-        if record.exc_info and record.exc_info[1] is not None:
-            text += f" {record.exc_info[1]}"
-        self.messages.append(text)
+
+def engine_config(config: Mapping[str, Any], project_dir: Path, docs: Path, rules_file: Path | None) -> dict[str, Any]:
+    """The project's config for the staging folder: docs and site inside it, the nav with
+    the generated dashboard pages, absolute paths for what stays in the project."""
+    out = {k: v for k, v in config.items() if k not in ("watch", "INHERIT")}
+    out["docs_dir"] = "docs"
+    out["site_dir"] = "site"
+    out["nav"] = _dashboard_nav(out.get("nav"), docs)
+    theme = dict(out.get("theme") or {})
+    if theme.get("custom_dir"):
+        theme["custom_dir"] = str((project_dir / str(theme["custom_dir"])).resolve())
+        out["theme"] = theme
+    # Only theme work is left to the hook (search words, the <title> escape), mkdocs only.
+    out["hooks"] = [str(PACKAGED_HOOK)]
+    extra = dict(out.get("extra") or {})
+    extra["pasture_rules"] = str(rules_file) if rules_file else ""
+    out["extra"] = extra
+    return out
+
+
+def _dashboard_nav(nav: Any, docs: Path) -> Any:
+    """Generated dashboard pages join the nav section holding dashboards/index.md: files
+    directly in dashboards/ (by name) and a 团队 subsection; other folders stay out."""
+    root = docs / DASHBOARD_DIR
+    index = f"{DASHBOARD_DIR}/{DASHBOARD_KEEP}"
+    if nav is None or not root.is_dir():
+        return nav
+    top = sorted(f"{DASHBOARD_DIR}/{p.name}" for p in root.glob("*.md") if p.name != DASHBOARD_KEEP)
+    teams = sorted(f"{DASHBOARD_DIR}/teams/{p.name}" for p in (root / "teams").glob("*.md"))
+    if not top and not teams:
+        return nav
+    nav = copy.deepcopy(nav)
+    section = _find_section(nav, index)
+    if section is None:
+        raise SiteError(f"mkdocs.yml 的 nav 中没有包含 {index} 的栏目，生成的看板页面无处可放")
+    section.extend(p for p in top if p not in section)
+    if teams:
+        section.append({"团队": teams})
+    return nav
+
+
+def _find_section(items: Any, target: str) -> list[Any] | None:
+    if isinstance(items, list):
+        if target in items:
+            return items
+        children = items
+    elif isinstance(items, dict):
+        children = list(items.values())
+    else:
+        return None
+    for item in children:
+        found = _find_section(item, target)
+        if found is not None:
+            return found
+    return None
+
+
+def _external_fetches(site: Path, pages: set[str]) -> dict[str, list[str]]:
+    """Built pages that would load from another host, keyed by their source page."""
+    found: dict[str, list[str]] = {}
+    for html_file in site.rglob("*.html"):
+        tags = external_fetches(html_file.read_text(encoding="utf-8", errors="replace"))
+        if tags:
+            source = html_file.relative_to(site).with_suffix(".md").as_posix()
+            found[source if source in pages else html_file.relative_to(site).as_posix()] = tags
+    return found
+
+
+def swap_in(new: Path, site_dir: Path) -> None:
+    """Put the finished site ``new`` at ``site_dir``; the old one is never half-replaced.
+
+    Linux: one ``renameat2(RENAME_EXCHANGE)``. Elsewhere: park the old site under
+    ``.<site>-old-*``, rename the new one in, delete the parked one; a kill between the two
+    renames is repaired by :func:`sweep_site_leftovers` on the next build.
+    """
+    if not site_dir.exists():
+        os.rename(new, site_dir)
+        return
+    if _exchange(new, site_dir):
+        shutil.rmtree(new, ignore_errors=True)  # it now holds the old site
+        return
+    parked = site_dir.parent / f".{site_dir.name}-old-{os.getpid()}-{secrets.token_hex(4)}"
+    os.rename(site_dir, parked)
+    os.rename(new, site_dir)
+    shutil.rmtree(parked, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2); False where the OS cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+def sweep_site_leftovers(site_dir: Path) -> None:
+    """Before a build: restore a site parked by a killed swap, drop dead staging folders.
+
+    Callers hold the output folder's run lock, so no live build owns these.
+    """
+    staging, old = staging_names(site_dir)
+    for parked in sorted(site_dir.parent.glob(old), key=lambda p: p.stat().st_mtime, reverse=True):
+        if not site_dir.exists() and parked.is_dir() and not parked.is_symlink():
+            os.rename(parked, site_dir)
+        else:
+            shutil.rmtree(parked, ignore_errors=True)
+    for dead in site_dir.parent.glob(staging):
+        if dead.is_dir() and not dead.is_symlink():
+            shutil.rmtree(dead, ignore_errors=True)
+
+
+def site_issue(code: str, *, value: str = "", detail: str = "") -> Issue:
+    return make_issue(code, file="site", value=value, detail=detail)

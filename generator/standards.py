@@ -16,7 +16,7 @@ import itertools
 from collections.abc import Iterable, Mapping, Sequence
 
 from .cve import points, rule_items
-from .issues import ISSUE_TYPES, IssueType
+from .issues import ISSUE_TYPES, SITE_CODES, IssueType
 from . import pagekit
 from .rules import QUADRANT_AXES, QUADRANTS, RATINGS, Book, Rules
 from .schema import AGENT_FIELDS, AGENT_SHEET, DATA_SHEETS, Column, Sheet
@@ -28,6 +28,7 @@ SCOPE_NAMES: dict[str, str] = {
     "sheet": "工作表和表头的问题",
     "row": "单行数据的问题",
 }
+SITE_SCOPE_NAME = "网站生成的问题（网站照常发布，出问题的页面显示说明）"
 KIND_NAMES: dict[str, str] = {
     "text": "文本",
     "name": "姓名",
@@ -275,12 +276,15 @@ def issue_reference(issue_types: Mapping[str, IssueType] = ISSUE_TYPES) -> str:
     Each code gets an HTML anchor (``#invalid-phone``) so reports can link to it.
     """
     parts = []
-    for scope, title in SCOPE_NAMES.items():
+    groups = [(title, [t for t in issue_types.values() if t.scope == scope and t.code not in SITE_CODES])
+              for scope, title in SCOPE_NAMES.items()]
+    groups.append((SITE_SCOPE_NAME, [t for t in issue_types.values() if t.code in SITE_CODES]))
+    for title, types in groups:
         rows = [
             [f'<span id="{cell(t.code)}"></span><code>{cell(t.code)}</code>',
              SEVERITY_NAMES.get(t.severity, cell(t.severity)), f"**{cell(t.title)}**",
              cell(_readable_template(t.message)), cell(_readable_template(t.hint))]
-            for t in issue_types.values() if t.scope == scope
+            for t in types
         ]
         if rows:
             parts += [f"### {title}", table(["代码", "程度", "问题", "含义", "怎么改"], rows)]
