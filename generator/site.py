@@ -1,12 +1,17 @@
-"""Scaffold and build the static standards site (mkdocs + mkdocs-material).
+"""Scaffold and build the static standards site.
 
 A site project is a folder with ``mkdocs.yml``, the Markdown pages under its docs_dir
-(``site/``), ``hooks/pasture_hooks.py`` (fills the rule tables) and optionally its own
-``rules.yaml``. The repository root is the default project.
+(``site/``), ``hooks/pasture_hooks.py`` (theme work for mkdocs) and optionally its own
+``rules.yaml``. The repository root is the default project. A build renders every page
+first (:mod:`generator.site_render`) into a staging folder next to the site, lets an engine
+(:mod:`generator.site_engines`: mkdocs-material or zensical) make the HTML there, and swaps
+the finished site in whole.
 
     >>> from pathlib import Path
     >>> build_site(PROJECT_ROOT, Path("out/site"))  # doctest: +SKIP
     PosixPath('out/site')
+    >>> publish_site(PROJECT_ROOT, Path("out/site"), engine="zensical").issues  # doctest: +SKIP
+    []
 
 mkdocs is imported lazily, so the rest of the package works without the "site" extra.
 """
@@ -148,7 +153,16 @@ def staging_names(site_dir: Path) -> tuple[str, str]:
     return f".{site_dir.name}-staging-*", f".{site_dir.name}-old-*"
 
 
-def build_site(
+def build_site(project_dir: Path, site_dir: Path, **options: Any) -> Path:
+    """:func:`publish_site` for callers that need the whole site: its path, or SiteError
+    listing every page or problem that kept it from being complete."""
+    built = publish_site(project_dir, site_dir, **options)
+    if built.issues:
+        raise SiteError("网站构建失败：" + "".join(f"\n  {i.message}" for i in built.issues))
+    return built.path
+
+
+def publish_site(
     project_dir: Path,
     site_dir: Path,
     *,

@@ -18,7 +18,7 @@ from typing import Any
 
 from .issues import Issue
 from .rules import Rules
-from .site import PROJECT_ROOT, SiteBuild, build_site, site_issue
+from .site import PROJECT_ROOT, SiteBuild, publish_site, site_issue
 from .site_render import stub_page
 
 __all__ = ["PAGE_BUILDERS", "PageInputs", "build_dashboard_site", "run_pages"]
@@ -124,7 +124,7 @@ def build_dashboard_site(report: dict[str, Any], rules: Rules, site_dir: Path, *
                          engine: str = "mkdocs") -> SiteBuild:
     """The standards site plus the run's dashboards (aggregates only), swapped in whole."""
     pages, issues = run_pages(PageInputs(report, rules, mask_agents, store, since, branch, campaigns))
-    built = build_site(Path(project) if project else PROJECT_ROOT, site_dir,
+    built = publish_site(Path(project) if project else PROJECT_ROOT, site_dir,
                        rules_path=Path(rules_path) if rules_path else None, extra_pages=pages, engine=engine)
     built.issues[:0] = issues
     return built

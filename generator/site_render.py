@@ -156,6 +156,7 @@ def with_assets(markdown: str, path: str, assets: Mapping[str, Sequence[str]]) -
     css = "".join(f'<link rel="stylesheet" href="{href(a)}">' for a in assets.get("css", []))
     js = "".join(f'<script src="{href(a)}"></script>' for a in assets.get("js", []))
     head, body = _split_front_matter(markdown)
+    body = body.lstrip("\n")
     # After the page's H1: engines take the title from a heading only when it comes first.
     title, sep, rest = body.partition("\n") if body.startswith("# ") else ("", "", body)
     parts = [head, title + sep, "\n" + css + "\n\n" if css else "", rest.rstrip("\n"),

@@ -12,7 +12,7 @@ pytest.importorskip("mkdocs")
 pytest.importorskip("material")
 
 from generator.rules import DEFAULT_RULES_PATH, load_rules  # noqa: E402
-from generator.site import PROJECT_ROOT, build_site, new_project  # noqa: E402
+from generator.site import PROJECT_ROOT, publish_site, new_project  # noqa: E402
 
 COURSE_PAGES = [
     "index", "course/cycle", "course/records", "course/grading", "course/quadrants",
@@ -27,7 +27,7 @@ EXTERNAL = re.compile(r"\b(?:src|href|data|srcset)\s*=\s*[\"']?\s*(?:https?:)?//
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    built = build_site(PROJECT_ROOT, tmp_path_factory.mktemp("site") / "site")
+    built = publish_site(PROJECT_ROOT, tmp_path_factory.mktemp("site") / "site")
     assert built.built and not built.issues, built.issues
     return built.path
 
@@ -118,7 +118,7 @@ def test_custom_rules_change_the_built_grading_page(tmp_path):
     data["grading"]["prospect"].insert(0, {"grade": "D", "when": {"经济条件": "好", "保险意识": "一般", "影响力": "一般"}})
     rules = tmp_path / "my-rules.yaml"
     rules.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    out = build_site(PROJECT_ROOT, tmp_path / "out", rules_path=rules).path
+    out = publish_site(PROJECT_ROOT, tmp_path / "out", rules_path=rules).path
     html = (out / "course/grading.html").read_text(encoding="utf-8")
     assert "每月一次试探性联系" in html
     assert re.search(r"<td>好</td>\s*<td>一般</td>\s*<td>一般</td>\s*<td><strong>D</strong></td>", html)
@@ -131,7 +131,7 @@ def test_extra_pages_join_nav_except_agents(tmp_path):
         "dashboards/teams/team-1.md": "# 一组\n\n团队页面。",
         "dashboards/agents/a001.md": "# 代理人甲\n\n个人页面。",
     }
-    out = build_site(PROJECT_ROOT, tmp_path / "out", extra_pages=pages).path
+    out = publish_site(PROJECT_ROOT, tmp_path / "out", extra_pages=pages).path
     # navigation.prune: a section's pages are in the nav of pages inside that section.
     nav = (out / "dashboards/quality.html").read_text(encoding="utf-8")
     assert 'href="teams/team-1.html"' in nav and "一组" in nav and "数据质量" in nav
@@ -150,7 +150,7 @@ def test_extra_pages_join_nav_except_agents(tmp_path):
 @pytest.mark.parametrize("bad", ["../evil.md", "/abs/x.md", "a/../../x.md", ""])
 def test_extra_pages_must_stay_in_the_docs_dir(tmp_path, bad):
     with pytest.raises(ValueError):
-        build_site(PROJECT_ROOT, tmp_path / "out", extra_pages={bad: "# x"})
+        publish_site(PROJECT_ROOT, tmp_path / "out", extra_pages={bad: "# x"})
 
 
 @pytest.mark.parametrize("bad, why", [("{{ pasture:nonsense }}", "nonsense"),
@@ -158,7 +158,7 @@ def test_extra_pages_must_stay_in_the_docs_dir(tmp_path, bad):
 def test_a_wrong_placeholder_costs_its_page_only(tmp_path, bad, why):
     """A standards page with a gap would publish wrong rules: the page says it could not be
     built, the build reports it, and every other page is published."""
-    built = build_site(PROJECT_ROOT, tmp_path / "out", extra_pages={"dashboards/x.md": f"# x\n\n{bad}\n"})
+    built = publish_site(PROJECT_ROOT, tmp_path / "out", extra_pages={"dashboards/x.md": f"# x\n\n{bad}\n"})
     assert built.built
     [issue] = built.issues
     assert issue.code == "site-page-failed" and why in issue.message and "dashboards/x.md" in issue.message
@@ -182,5 +182,5 @@ def test_new_project_uses_its_own_rules(tmp_path):
     new_project(dest)
     rules = dest / "rules.yaml"
     rules.write_text(rules.read_text(encoding="utf-8").replace("主动拜访促成", "本周内上门拜访"), encoding="utf-8")
-    out = build_site(dest, tmp_path / "out").path
+    out = publish_site(dest, tmp_path / "out").path
     assert "本周内上门拜访" in (out / "course/grading.html").read_text(encoding="utf-8")

@@ -23,7 +23,7 @@ pytest.importorskip("material")
 
 from corpus.make_corpus import TODAY, _book, agent, closed  # noqa: E402
 from generator.cli import cli  # noqa: E402
-from generator.site import PROJECT_ROOT, build_site, new_project, staging_names, sweep_site_leftovers  # noqa: E402
+from generator.site import PROJECT_ROOT, publish_site, new_project, staging_names, sweep_site_leftovers  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,7 +40,7 @@ def _leftovers(site: Path) -> list[Path]:
 @pytest.fixture
 def old_site(tmp_path):
     site = tmp_path / "out" / "site"
-    built = build_site(PROJECT_ROOT, site, extra_pages={"dashboards/old-only.md": "# 旧页面\n\n上一次的看板。\n"})
+    built = publish_site(PROJECT_ROOT, site, extra_pages={"dashboards/old-only.md": "# 旧页面\n\n上一次的看板。\n"})
     assert built.built and not built.issues
     return site, _snapshot(site)
 
@@ -52,7 +52,7 @@ def test_a_build_that_fails_keeps_the_old_site_whole(tmp_path, old_site):
     config = project / "mkdocs.yml"
     config.write_text(config.read_text(encoding="utf-8").replace("name: material", "name: no-such-theme"),
                       encoding="utf-8")
-    built = build_site(project, site)
+    built = publish_site(project, site)
     assert not built.built
     [issue] = built.issues
     assert issue.code == "site-build-failed" and "上一次生成的网站保持原样" in issue.message
@@ -62,7 +62,7 @@ def test_a_build_that_fails_keeps_the_old_site_whole(tmp_path, old_site):
 
 def test_a_new_build_replaces_the_whole_site(old_site):
     site, before = old_site
-    built = build_site(PROJECT_ROOT, site)
+    built = publish_site(PROJECT_ROOT, site)
     assert built.built and not built.issues
     after = _snapshot(site)
     assert "dashboards/old-only.html" in before and "dashboards/old-only.html" not in after
@@ -72,8 +72,8 @@ def test_a_new_build_replaces_the_whole_site(old_site):
 
 def test_a_killed_build_leaves_the_old_site_and_the_next_run_cleans_up(old_site):
     site, before = old_site
-    script = ("import sys; from pathlib import Path; from generator.site import PROJECT_ROOT, build_site; "
-              "build_site(PROJECT_ROOT, Path(sys.argv[1]))")
+    script = ("import sys; from pathlib import Path; from generator.site import PROJECT_ROOT, publish_site; "
+              "publish_site(PROJECT_ROOT, Path(sys.argv[1]))")
     child = subprocess.Popen([sys.executable, "-c", script, str(site)], cwd=ROOT)
     staging = staging_names(site)[0]
     deadline = time.monotonic() + 120
@@ -85,11 +85,12 @@ def test_a_killed_build_leaves_the_old_site_and_the_next_run_cleans_up(old_site)
             time.sleep(0.02)
         assert time.monotonic() < deadline
     finally:
-        os.kill(child.pid, signal.SIGKILL)
+        if child.poll() is None:
+            os.kill(child.pid, signal.SIGKILL)
         child.wait()
     assert _snapshot(site) == before
     assert list(site.parent.glob(staging)), "the killed build's staging folder is left behind"
-    built = build_site(PROJECT_ROOT, site)
+    built = publish_site(PROJECT_ROOT, site)
     assert built.built and _leftovers(site) == []
 
 
@@ -107,7 +108,7 @@ def test_a_site_parked_by_a_killed_swap_is_restored(tmp_path):
 def test_a_page_that_would_load_from_another_host_becomes_a_stub(tmp_path):
     pages = {"dashboards/bad.md": '# 坏页面\n\n<img src="http://evil.example/x.png">\n',
              "dashboards/good.md": "# 好页面\n\n正常的看板。\n"}
-    built = build_site(PROJECT_ROOT, tmp_path / "site", extra_pages=pages)
+    built = publish_site(PROJECT_ROOT, tmp_path / "site", extra_pages=pages)
     assert built.built
     [issue] = built.issues
     assert issue.code == "site-page-failed" and "dashboards/bad.md" in issue.message
