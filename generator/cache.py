@@ -15,12 +15,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .fsutil import atomic_write
 from .issues import Issue, RowCount
 from .models import AgentInfo, Book
 from .read import Source
@@ -104,11 +104,5 @@ class AgentCache:
     def put(self, source: Source, key: str, book: Book) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self._path(source)
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"key": key, "book": book_to_json(book)}, fh, ensure_ascii=False, default=str)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_write(path) as tmp, tmp.open("w", encoding="utf-8") as fh:
+            json.dump({"key": key, "book": book_to_json(book)}, fh, ensure_ascii=False, default=str)

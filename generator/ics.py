@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
 from icalendar import Alarm, Calendar, Event
 
+from .fsutil import atomic_write
 from .models import AgentInfo
 from .plan import Task
 
@@ -144,15 +144,8 @@ def write_ics(
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     data = render_ics(tasks, agent, today=today, stamp=stamp, alarm_hour=alarm_hour, remind_days=remind_days)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the calendar is meant to be shared
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(target) as tmp:
+        tmp.write_bytes(data)
     return target
 
 

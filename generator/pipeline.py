@@ -19,7 +19,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
@@ -32,6 +31,7 @@ from . import roundtrip
 from .cache import AgentCache
 from .campaign import campaign_partial
 from .classify import classify_book
+from .fsutil import atomic_write
 from .branch_index import INDEX_NAME, BranchIndex
 from .integrity import apply_findings, branch_summary, phone_uses, workbook_name
 from .history import DEFAULT_DB_NAME, Store, enrich_book, open_store
@@ -595,12 +595,5 @@ def report_dict(result: RunResult) -> dict[str, Any]:
 
 def write_json(path: Path, data: Any) -> None:
     """Write JSON atomically: a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False, indent=2, default=str, allow_nan=False)  # strict JSON
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as tmp, tmp.open("w", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False, indent=2, default=str, allow_nan=False)  # strict JSON

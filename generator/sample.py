@@ -33,6 +33,7 @@ from typing import cast
 
 import xlsxwriter
 
+from .fsutil import atomic_write
 from .schema import AGENT_SHEET, CLOSED, CLOSED_SHEET, PROSPECT, PROSPECT_SHEET, SERVICE, SERVICE_SHEET
 
 # --------------------------------------------------------------------------------------
@@ -805,6 +806,12 @@ def make_sample(
 
 def _write_xlsx(book: SampleBook, out_dir: Path, today: date) -> Path:
     path = out_dir / f"{book.stem}.xlsx"
+    with atomic_write(path) as tmp:
+        _fill_xlsx(book, tmp, today)
+    return path
+
+
+def _fill_xlsx(book: SampleBook, path: Path, today: date) -> None:
     wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
     wb.set_properties({"created": datetime.combine(today, time(9, 0)), "author": "Pasture sample", "title": book.stem})
     bold = wb.add_format({"bold": True})
@@ -841,7 +848,6 @@ def _write_xlsx(book: SampleBook, out_dir: Path, today: date) -> Path:
                 else:
                     ws.write_string(r, c, v)
     wb.close()
-    return path
 
 
 def _csv_cell(v: Cell) -> str:
@@ -859,7 +865,7 @@ def _write_csv(book: SampleBook, out_dir: Path) -> list[Path]:
         tables[name] = [list(sheet.headers), *sheet.rows]
     for name, table in tables.items():
         path = out_dir / f"{book.stem}_{name}.csv"
-        with path.open("w", encoding=book.encodings.get(name, "utf-8-sig"), newline="") as fh:
+        with atomic_write(path) as tmp, tmp.open("w", encoding=book.encodings.get(name, "utf-8-sig"), newline="") as fh:
             w = csv.writer(fh, lineterminator="\r\n")
             for row in table:
                 w.writerow([_csv_cell(v) for v in row])

@@ -24,6 +24,7 @@ from typing import Any
 import xlsxwriter
 
 from .complaints import COMPLAINTS
+from .fsutil import atomic_write
 from .rules import Rules, load_rules
 from .survey import COMPLAINTS_SHEET, SCORE_PARTS, SURVEY_SHEET
 from .template import survey_headers
@@ -133,7 +134,12 @@ def complaint_rows(*, complaints: int = 24, seed: int = 7, today: date = SAMPLE_
 
 
 def _write(path: Path, sheet: str, rows: list[list[Any]], today: date, title: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(path) as tmp:
+        _fill(tmp, sheet, rows, today, title)
+    return path
+
+
+def _fill(path: Path, sheet: str, rows: list[list[Any]], today: date, title: str) -> None:
     wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
     wb.set_properties({"created": datetime.combine(today, time()), "title": title, "author": "Pasture 示例数据"})
     ws = wb.add_worksheet(sheet)
@@ -155,7 +161,6 @@ def _write(path: Path, sheet: str, rows: list[list[Any]], today: date, title: st
     ws.set_column(2, len(rows[0]), 11)
     ws.freeze_panes(1, 1)
     wb.close()
-    return path
 
 
 def make_branch_sample(out_dir: Path, *, rules: Rules | None = None, seed: int = 7, today: date = SAMPLE_TODAY,

@@ -23,8 +23,6 @@ Sheets: 总览, 成交客户, 未成交客户, 服务记录 (only when there are
 from __future__ import annotations
 
 import math
-import os
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,6 +37,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from .cve import rule_items
+from .fsutil import atomic_write
 from .issues import Issue
 from .models import Book, Record
 from .rules import QUADRANTS, Condition, Rules
@@ -221,26 +220,16 @@ class Cells:
 
 @contextmanager
 def atomic_workbook(path: Path, *, created: date, title: str = "") -> Iterator[Workbook]:
-    """Open a workbook that appears at ``path`` only once fully written.
+    """Open a workbook that appears at ``path`` only once fully written (:func:`atomic_write`).
 
-    It is written to a temporary file in the same folder and moved over ``path`` with
-    ``os.replace``, so a crash never leaves a half-written file under the real name.
     The created date is fixed so the same input gives the same document properties.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # A random name (not mkstemp) so the file gets the usual umask permissions.
-    tmp = path.with_name(f".~pasture-{uuid.uuid4().hex}.tmp")
-    wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
-    wb.set_properties({"created": datetime.combine(created, time()), "author": "Pasture 客户牧场",
-                       "title": title})
-    try:
+    with atomic_write(path) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
+        wb.set_properties({"created": datetime.combine(created, time()), "author": "Pasture 客户牧场",
+                           "title": title})
         yield wb
         wb.close()
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 # --- text helpers shared with other outputs -----------------------------------------
