@@ -16,6 +16,7 @@ from typing import Any
 
 from .clients import assign_keys, client_key, group_clients, latest, true_ratings, warn_conflicts
 from .models import Book, Record
+from .premiums import annual_premium, single_premium
 from .rules import RATINGS, Rules
 from .schema import normalize_header
 
@@ -159,8 +160,8 @@ def compute_kpis(book: Book, rules: Rules, policies: dict[str, list[Record]], re
         "prospects": len(book.prospects),
         "policies": len(book.closed),
         # 趸交 (single premium) is paid once: never part of the annual premium.
-        "premium": round(sum(r.get("premium") or 0.0 for r in book.closed if r.get("pay_mode") != "趸交"), 2),
-        "single_premium": round(sum(r.get("premium") or 0.0 for r in book.closed if r.get("pay_mode") == "趸交"), 2),
+        "premium": round(sum(annual_premium(r) for r in book.closed), 2),
+        "single_premium": round(sum(single_premium(r) for r in book.closed), 2),
         "grades_closed": closed_grades,
         "grades_prospect": prospect_grades,
         "quadrants": quadrants,

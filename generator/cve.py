@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .models import Book, Record
+from .premiums import annual_premium
 from .referrals import Referrals, resolve_referrals
 from .rules import Cve, Rules
 
@@ -82,7 +83,7 @@ def score_book(book: Book, rules: Rules, *, today: date, referrals: Referrals | 
         first = min((r.get("policy_date") for r in recs if r.get("policy_date")), default=None)
         scores[key] = points(
             rule,
-            premium=sum(r.get("premium") or 0.0 for r in recs),
+            premium=sum(annual_premium(r) for r in recs),  # a 趸交 premium is not yearly
             policies=len(recs),
             direct=counted(direct),
             indirect=counted([k for k in below if k not in set(direct)]),

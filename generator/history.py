@@ -46,6 +46,7 @@ from typing import Any, Literal, NamedTuple
 from .classify import _latest
 from .cve import score_book
 from .models import Book, Record
+from .premiums import annual_premium
 from .referrals import link_referrals
 from .rules import QUADRANTS, Rules
 from .schema import PROSPECT_SHEET
@@ -523,7 +524,7 @@ def client_rows(book: Book) -> list[tuple[Any, ...]]:
     for key, own in policies.items():
         cur = _latest(own)
         rows[key] = (client_stable_id(aid, key), "closed", cur.grade, cur.quadrant, len(own),
-                     round(sum(r.get("premium") or 0.0 for r in own), 2), cur.cve_score)
+                     round(sum(annual_premium(r) for r in own), 2), cur.cve_score)
     return list(rows.values())
 
 

@@ -1,13 +1,19 @@
 """The service calendar as an iCalendar file (RFC 5545) that phones import.
 
-One all-day VEVENT per :class:`~generator.plan.Task`, written with the maintained
-``icalendar`` package. UIDs are stable across runs, so importing a newer file updates
-events instead of duplicating them:
+One all-day VEVENT per :class:`~generator.plan.Task` — a festival is one event for all the
+clients it greets, not one per client. :func:`render_ics` writes the file directly (fast);
+:func:`build_calendar` makes the same calendar with the maintained ``icalendar`` package,
+the reference the tests compare with. UIDs are stable across runs, so importing a newer
+file updates events instead of duplicating them:
 
 * a task pinned to its date (a birthday, a due date, a call-back, a festival) hashes
   agent id + client + kind + ref (policy number, festival, experience) + date;
 * a visit or ☆ experience is "the next one" for that client, and its date moves when a
   service is logged, so its UID leaves the date out: the re-imported event moves with it.
+
+Text from agents' books (names, products) is cleaned first (:func:`clean_text`): control
+characters, U+2028/U+2029 line and paragraph separators, bidi overrides and lone
+surrogates would break or spoof the lines of a calendar app.
 
     write_ics(tasks, book.agent, out / "calendars" / "1001_张三.ics")
 """
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
@@ -44,23 +51,53 @@ def task_uid(agent_id: str, task: Task) -> str:
     return f"{hashlib.sha1(key.encode('utf-8')).hexdigest()[:32]}@{UID_DOMAIN}"
 
 
-def summary(task: Task) -> str:
-    """``张三 · 农历生日（八月十五）``; overdue tasks are marked 【逾期 due date】."""
-    mark = f"【逾期 {task.date.isoformat()}】" if task.overdue else ""
-    return f"{mark}{task.client_name} · {task.occasion}"
+# C0/C1 controls, DEL, U+2028/U+2029, bidi embeddings/overrides/isolates, and lone
+# surrogates (not encodable as UTF-8). Line breaks of our own are added after cleaning.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_AS_SPACE = frozenset("\u2028\u2029\t\r\n")
+_GROUP_NAMES = 60  # a festival event lists this many names, then "等 N 位"
+
+
+def clean_text(value: str) -> str:
+    r"""Text safe for one calendar line: a line break, line or paragraph separator or tab
+    becomes a space; other controls, bidi overrides and lone surrogates go.
+
+    >>> clean_text("张三\u2028李四\u202e")
+    '张三 李四'
+    """
+    if not _UNSAFE.search(value):
+        return value
+    return _UNSAFE.sub(lambda m: " " if m.group() in _AS_SPACE else "", value)
+
+
+def summary(task: Task, today: date | None = None) -> str:
+    """``张三 · 农历生日（八月十五）``; overdue tasks are marked 【逾期 N 天】 (with the run
+    date) or 【逾期 due date】; a festival: ``春节（农历正月初一）：问候 82 位客户``."""
+    if task.kind == "festival":
+        return clean_text(task.occasion.split("，名单见")[0])
+    mark = ""
+    if task.overdue:
+        mark = f"【{task.late_text(today)}】" if today is not None else f"【逾期 {task.date.isoformat()}】"
+    return clean_text(f"{mark}{task.client_name} · {task.occasion}")
 
 
 def description(task: Task) -> str:
+    if task.kind == "festival":
+        names = [g.name for g in task.group[:_GROUP_NAMES]]
+        more = f" 等 {len(task.group)} 位" if len(task.group) > _GROUP_NAMES else f"，共 {len(task.group)} 位"
+        lines = [f"建议：{task.action}", f"名单：{'、'.join(names)}{more}", "完整名单见工作簿“节日问候”工作表"]
+        return "\n".join(clean_text(line) for line in lines)
     tier = " · ".join(filter(None, [f"等级 {task.grade}" if task.grade else "", f"象限 {task.quadrant}" if task.quadrant else ""]))
     lines = [
         f"建议：{task.action}",
+        f"金额：{task.amount:,.2f} 元" if task.amount is not None else "",
         f"体验：{task.experience}" if task.experience else "",
         f"电话：{task.phone}" if task.phone else "",
         f"客户：{task.client_name}（{task.client_key}）{'　' + tier if tier else ''}",
         f"保单号：{task.policy_no}" if task.policy_no else "",
         f"来源：{task.sheet} 第 {task.row} 行" if task.sheet else "",
     ]
-    return "\n".join(line for line in lines if line)
+    return "\n".join(clean_text(line) for line in lines if line)
 
 
 def _events(tasks: Iterable[Task], agent: AgentInfo, today: date | None) -> Iterator[tuple[Task, str, date]]:
@@ -97,14 +134,14 @@ def build_calendar(
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     # Non-standard but honoured by Apple and Google: the name shown for the calendar.
-    cal.add("x-wr-calname", f"客户牧场 {agent.agent_id} {agent.name}".strip())
+    cal.add("x-wr-calname", clean_text(f"客户牧场 {agent.agent_id} {agent.name}".strip()))
     for task, uid, day in _events(tasks, agent, today):
         event = Event()
         event.add("uid", uid)
         event.add("dtstamp", stamp)
         event.add("dtstart", day)
         event.add("dtend", day + timedelta(days=1))
-        event.add("summary", summary(task))
+        event.add("summary", summary(task, today))
         event.add("description", description(task))
         event.add("categories", [task.label])
         event.add("transp", "TRANSPARENT")  # a reminder, not a busy block
@@ -113,7 +150,7 @@ def build_calendar(
         elif alarm_hour is not None:
             alarm = Alarm()
             alarm.add("action", "DISPLAY")
-            alarm.add("description", summary(task))
+            alarm.add("description", summary(task, today))
             days = remind_days.get(task.kind, 0)
             # Relative to the all-day event's start (midnight): N days before, at alarm_hour.
             alarm.add("trigger", timedelta(days=-days, hours=alarm_hour))
@@ -219,11 +256,11 @@ def render_ics(
     # Lines whose text comes from data go through _fold; the fixed ones are short ASCII.
     out = ["BEGIN:VCALENDAR\r\n", _fold(f"PRODID:{_text(PRODID)}"),
            "VERSION:2.0\r\nCALSCALE:GREGORIAN\r\nMETHOD:PUBLISH\r\n",
-           _fold(f"X-WR-CALNAME:{_text(f'客户牧场 {agent.agent_id} {agent.name}'.strip())}")]
+           _fold(f"X-WR-CALNAME:{_text(clean_text(f'客户牧场 {agent.agent_id} {agent.name}'.strip()))}")]
     stamp_line = f"DTSTAMP:{stamp_text}\r\n"
     triggers: dict[str, str] = {}  # the alarm offset depends on the task kind only
     for task, uid, day in _events(tasks, agent, today):
-        title = _text(summary(task))
+        title = _text(summary(task, today))
         after = day + timedelta(days=1)
         out += [
             "BEGIN:VEVENT\r\n", _fold(f"SUMMARY:{title}"),
@@ -246,4 +283,4 @@ def render_ics(
     return "".join(out).encode("utf-8")
 
 
-__all__ = ["build_calendar", "description", "render_ics", "summary", "task_uid", "write_ics"]
+__all__ = ["build_calendar", "clean_text", "description", "render_ics", "summary", "task_uid", "write_ics"]

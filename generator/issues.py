@@ -153,6 +153,17 @@ _TYPES = [
     IssueType("rows-left-behind", "warning", "row", "上次未录入的行不在工作簿中",
               "上次生成工作簿时，“{value}”的这一行因错误没有录入（{detail}），所以它不在本工作簿中。",
               "把这一行改正后补录到本工作簿的同名工作表；这条提示只出现这一次。"),
+    # -- payment terms (premiums.py): the row is kept, the due dates may be wrong -----
+    IssueType("pay-mode-blank", "warning", "row", "交费方式没有填写",
+              "“{column}”没有填写，服务日历暂按“年交”排交费对应日，可能与保单不符。",
+              "按保单填写年交、半年交、季交、月交或趸交。"),
+    IssueType("pay-years-blank", "warning", "row", "缴费年限没有填写",
+              "“{column}”没有填写，服务日历会一直排交费对应日，即使保单早已交清。",
+              "按保单填写缴费年限（整数年，例如 20）；趸交保单可以不填。"),
+    IssueType("single-premium-years", "warning", "row", "趸交保单的缴费年限大于 1 年",
+              "交费方式是趸交（一次交清），但“{column}”填的是 {value} 年，两者矛盾；"
+              "本行按趸交处理，不排交费对应日，保费也不计入年交保费。",
+              "核对保单：分期交费的请改交费方式（如年交）；确为趸交的，缴费年限填 1 或留空。"),
     # -- branch files: satisfaction survey and complaints log ---------------------
     IssueType("invalid-score", "error", "row", "评分不在 1–5 之间",
               "“{column}”的值“{value}”不是有效评分：{detail}。",

@@ -9,23 +9,28 @@ kind                      when
 ``birthday``              each birthday in the window; lunar ones (生日历法 = 农历) converted
                           to the solar date of that year (:mod:`generator.lunar`)
 ``anniversary``           each wedding anniversary (结婚纪念日, solar) in the window
-``festival``              each festival of ``rules.festivals`` for each targeted client
-``premium_due``           each 交费对应日 in the window
-``premium_reminder``      ``cadence.premium_reminder_days_before`` days before a due date
-``lapse_warning``         a due date passed less than ``grace_period_days`` ago (逾期)
+``festival``              each festival of ``rules.festivals`` on each of its days: ONE task
+                          for all the clients the rules greet (``Task.group``)
+``premium_due``           each 交费对应日 in the window not known paid, with the instalment;
+                          the phone alarm rings ``premium_reminder_days_before`` days early
+``premium_check``         a due date passed less than ``grace_period_days`` ago and not
+                          known paid (已交至, or a done row in 服务记录)
 ``callback``              ``callbacks_after_sale_days`` after each policy; a missed one stays
                           逾期 for ``callback_overdue_days`` unless a later service is logged
 ``visit``                 the next regular visit, ``visit_every_days`` after the last service
 ``experience``            the next ☆ experience of the client's quadrant, every
-                          ``strategic_every_days`` after it was last given
+                          ``strategic_every_days`` after it (or any service) was last given
 ========================  ==============================================================
+
+Overdue work is one task per client and kind ("逾期 N 天"), counted from the last
+service, and never dated more than one cycle of its task (nor a year) before the run
+date: a client unvisited since 2015 is "逾期 90 天以上", not a row dated 2015.
 
 Dates that a year lacks move by the rules file: 29 Feb → 28 Feb (or 1 Mar); a lunar
 leap-month birthday → the ordinary month in years without that leap month; a lunar 30th
 → the 29th (or the next day). Greetings are never overdue: a birthday that has passed
-is simply not listed. Premium, call-back, visit and experience tasks are per policy or
-per client as the occasion is; greetings and visits come once per client (a closed
-client's policy rows grouped by ``client_key``; the latest policy gives the tier).
+is simply not listed. Greetings and visits come once per client (a closed client's
+policy rows grouped by ``client_key``; the latest policy gives the tier).
 
     >>> add_months(date(2025, 1, 31), 1)
     datetime.date(2025, 2, 28)
@@ -33,47 +38,74 @@ client's policy rows grouped by ``client_key``; the latest policy gives the tier
 
 from __future__ import annotations
 
-import calendar
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Iterable
 
 from . import lunar
 from .models import Book, MonthDay, Record
+from .premiums import (
+    PERIOD_MONTHS,
+    add_months,
+    due_dates,
+    instalment,
+    mode_of,
+    months_between,
+    next_due_date,
+    paid_from_services,
+    paid_through,
+)
+from .occasions import festival_dates, festival_when, nth_weekday, yearly_solar
 from .rules import Festival, Rules
 from .schema import normalize_header
 
+# Order of urgency within 逾期 (a policy about to lapse first).
 KINDS = (
-    "lapse_warning", "premium_due", "premium_reminder", "callback", "visit", "experience",
-    "birthday", "anniversary", "festival",
+    "premium_check", "premium_due", "callback", "visit", "experience", "birthday", "anniversary", "festival",
 )
 KIND_LABELS = {
     "birthday": "生日", "anniversary": "结婚纪念日", "festival": "节日问候",
-    "premium_due": "交费对应日", "premium_reminder": "交费提醒", "lapse_warning": "宽限期提醒",
+    "premium_due": "交费对应日", "premium_check": "交费确认",
     "callback": "售后回访", "visit": "定期拜访", "experience": "重点体验",
 }
-BUCKETS = ("逾期", "今天", "本周", "30天内", "以后")
-PERIOD_MONTHS: dict[str, int | None] = {"年交": 12, "半年交": 6, "季交": 3, "月交": 1, "趸交": None}
+KIND_BY_LABEL = {label: kind for kind, label in KIND_LABELS.items()}
+# The order an agent works in: today's list, the rest of the week, then the backlog.
+BUCKETS = ("今天", "本周", "逾期", "30天内", "以后")
 VISIT_ITEM = "定期拜访"
+ROUTINE_ITEM = "常规服务"
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
-# Columns of the workbook's 服务日历 sheet, in order (see :func:`calendar_row`).
-CALENDAR_COLUMNS = (
-    "分组", "日期", "星期", "类型", "客户编号", "客户姓名", "等级", "象限", "事项", "建议动作", "建议体验", "电话",
-    "保单号",
-)
+# A merged overdue task names at most this many of its occasions.
+_MERGE_SHOWN = 3
 
 _CALLBACK_NAMES = {7: "1周", 30: "1个月", 90: "3个月", 180: "6个月"}
 _CLOSE_QUADRANTS = ("宠爱", "耕耘")
+
+
+Day = date  # Task has a field named `date`: its methods name the type by this alias
+
+
+@dataclass(frozen=True)
+class Greeted:
+    """A client on a festival task's list (the 节日问候 sheet has one row per client)."""
+
+    key: str
+    name: str
+    phone: str | None
+    grade: str | None
+    quadrant: str | None
+    book: str  # "closed" | "prospect"
+    sheet: str
+    row: int
 
 
 @dataclass(frozen=True)
 class Task:
     """One dated action on the calendar."""
 
-    date: date  # the day to act; for an overdue task, the day it was due
+    date: date  # the day to act; for an overdue task, the day it was due (at most one cycle ago)
     kind: str  # one of KINDS
-    client_key: str
+    client_key: str  # "" for a festival task (it is for group)
     client_name: str
     phone: str | None
     grade: str | None
@@ -85,6 +117,9 @@ class Task:
     sheet: str = ""  # source sheet and row of the client's (latest) record
     row: int = 0
     ref: str = ""  # policy number (premium, call-back), festival name or experience item
+    amount: float | None = None  # the instalment due (premium tasks)
+    capped: bool = False  # overdue longer than one cycle: dated one cycle back ("N 天以上")
+    group: tuple[Greeted, ...] = ()  # the clients a festival task greets
 
     @property
     def label(self) -> str:
@@ -92,122 +127,39 @@ class Task:
 
     @property
     def policy_no(self) -> str | None:
-        return self.ref or None if self.kind in ("premium_due", "premium_reminder", "lapse_warning", "callback") else None
+        return self.ref or None if self.kind in ("premium_due", "premium_check", "callback") else None
 
-    def sort_key(self) -> tuple[Any, ...]:
-        return (not self.overdue, self.date, self.client_key, KINDS.index(self.kind), self.ref)
+    def late_text(self, today: Day) -> str:
+        """``逾期 12 天`` (``逾期 90 天以上`` when capped); empty for a pending task."""
+        if not self.overdue:
+            return ""
+        return f"逾期 {(today - self.date).days} 天{'以上' if self.capped else ''}"
+
+    def sort_key(self, today: Day) -> tuple[Any, ...]:
+        """Section first; 逾期 by urgency (kind, then the longest late), others by date."""
+        section = BUCKETS.index(bucket(self, today))
+        kind = KINDS.index(self.kind)
+        if self.overdue:
+            return (section, kind, self.date, self.client_key, self.ref)
+        return (section, self.date, kind, self.client_key, self.ref)
 
 
-# -- dates -----------------------------------------------------------------------------
+def service_item(kind: str, experience: str | None = None) -> str | None:
+    """The 服务项目 a calendar row marked 完成 is logged as in 服务记录 (the done loop).
 
+    A visit restarts the visit cadence, a ☆ experience its own; anything else done for
+    one client is a 常规服务. A festival row is for many clients: None (nothing to log).
 
-def add_months(start: date, months: int) -> date:
-    """``start`` plus whole months, the day clamped to the target month's last day."""
-    index = start.year * 12 + start.month - 1 + months
-    year, month = divmod(index, 12)
-    return date(year, month + 1, min(start.day, calendar.monthrange(year, month + 1)[1]))
-
-
-def due_dates(policy_date: date, pay_mode: str | None, pay_years: int | None, start: date, end: date) -> list[date]:
-    """Premium due dates (交费对应日) in ``[start, end]``.
-
-    The k-th due date is ``policy_date + k × period`` months, clamped to the month's end
-    (each from the policy date, never from the previous due date, so 31 Jan monthly gives
-    28 Feb, 31 Mar, 30 Apr). The first premium is paid at the sale; payments last
-    ``pay_years`` years, so a 10-year annual policy of 2015-06-01 is last due 2024-06-01.
-    趸交 (single premium) has none; a blank 缴费年限 counts as still paying.
-
-    >>> due_dates(date(2025, 1, 31), "月交", 1, date(2025, 1, 1), date(2025, 4, 30))
-    [datetime.date(2025, 2, 28), datetime.date(2025, 3, 31), datetime.date(2025, 4, 30)]
+    >>> service_item("experience", "生活服务、量身定制")
+    '生活服务'
     """
-    period = PERIOD_MONTHS.get(pay_mode or "年交")
-    if period is None or end < start:
-        return []
-    limit = pay_years * 12 if pay_years is not None else None
-    elapsed = (start.year - policy_date.year) * 12 + start.month - policy_date.month
-    k = max(1, elapsed // period - 1)  # skip straight to just before the window
-    found = []
-    while limit is None or k * period < limit:
-        due = add_months(policy_date, k * period)
-        if due > end:
-            break
-        if due >= start:
-            found.append(due)
-        k += 1
-    return found
-
-
-def next_due_date(policy_date: date, pay_mode: str | None, pay_years: int | None, *, on_or_after: date) -> date | None:
-    """The first due date on or after a day, None when no premium is due any more.
-
-    >>> next_due_date(date(2015, 6, 1), "年交", 10, on_or_after=date(2024, 6, 2)) is None
-    True
-    """
-    period = PERIOD_MONTHS.get(pay_mode or "年交")
-    if period is None:
+    if kind == "festival":
         return None
-    found = due_dates(policy_date, pay_mode, pay_years, on_or_after, on_or_after + timedelta(days=31 * period))
-    return found[0] if found else None
-
-
-def yearly_solar(month: int, day: int, year: int, rules: Rules) -> tuple[date, str]:
-    """A solar month-day in ``year``; 29 Feb in a common year moves per the rules."""
-    if (month, day) == (2, 29) and not calendar.isleap(year):
-        if rules.cadence.feb29_in_common_years == "mar_1":
-            return date(year, 3, 1), "平年按3月1日"
-        return date(year, 2, 28), "平年按2月28日"
-    return date(year, month, day), ""
-
-
-def nth_weekday(year: int, month: int, weekday: int, nth: int) -> date:
-    """The ``nth`` (1-based; -1 = last) ``weekday`` (0 = Monday) of a month.
-
-    >>> nth_weekday(2027, 5, 6, 2)   # 母亲节: the second Sunday of May
-    datetime.date(2027, 5, 9)
-    """
-    if nth == -1:
-        last = date(year, month, calendar.monthrange(year, month)[1])
-        return last - timedelta(days=(last.weekday() - weekday) % 7)
-    first = date(year, month, 1)
-    found = first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (nth - 1))
-    if found.month != month:
-        raise ValueError(f"{year}年{month}月没有第{nth}个星期{weekday + 1}")
-    return found
-
-
-def festival_dates(festival: Festival, start: date, end: date, rules: Rules) -> list[date]:
-    """Every day in ``[start, end]`` on which a festival falls."""
-    if festival.calendar == "农历":
-        assert festival.day is not None
-        return [o.solar for o in lunar.occurrences(
-            festival.month, festival.day, False, start, end,
-            leap_policy=rules.cadence.lunar_leap_month, missing_30th=rules.cadence.lunar_missing_30th)]
-    found = []
-    for year in range(start.year, end.year + 1):
-        if festival.day is not None:
-            if festival.day > calendar.monthrange(year, festival.month)[1]:
-                continue  # only 29 Feb can be missing; a festival is not moved
-            day = date(year, festival.month, festival.day)
-        else:
-            assert festival.weekday is not None and festival.nth is not None
-            try:
-                day = nth_weekday(year, festival.month, festival.weekday, festival.nth)
-            except ValueError:
-                continue  # a fifth weekday the month does not have
-        if start <= day <= end:
-            found.append(day)
-    return found
-
-
-def festival_when(festival: Festival) -> str:
-    """``农历八月十五``, ``10月1日``, ``5月第2个星期日``."""
-    if festival.calendar == "农历":
-        assert festival.day is not None
-        return "农历" + lunar.month_day_name(festival.month, festival.day)
-    if festival.day is not None:
-        return f"{festival.month}月{festival.day}日"
-    nth = "最后一个" if festival.nth == -1 else f"第{festival.nth}个"
-    return f"{festival.month}月{nth}星期{'一二三四五六日'[festival.weekday or 0]}"
+    if kind == "visit":
+        return VISIT_ITEM
+    if kind == "experience" and experience:
+        return experience.split("、")[0]
+    return ROUTINE_ITEM
 
 
 # -- clients ---------------------------------------------------------------------------
@@ -323,10 +275,15 @@ class _Window:
                                                   f"{fest.name}（{festival_when(fest)}）")
         return found
 
+    def overdue(self, due: date, cycle: int) -> tuple[date, bool]:
+        """An overdue task's date: its due date, or one cycle (at most a year) back."""
+        floor = self.today - timedelta(days=max(1, min(cycle, 365)))
+        return (floor, True) if due < floor else (due, False)
+
 
 def plan_book(book: Book, rules: Rules, *, today: date, days: int | None = None) -> list[Task]:
     """Every task of a classified book from ``today`` to ``today + days`` (inclusive),
-    plus overdue ones; sorted overdue first, then by date, client, kind.
+    plus overdue ones (one per client and kind), in the order of :meth:`Task.sort_key`.
 
     ``days`` defaults to ``rules.cadence.calendar_window_days`` (90).
     """
@@ -334,14 +291,43 @@ def plan_book(book: Book, rules: Rules, *, today: date, days: int | None = None)
     if span < 0:
         raise ValueError("days 不能为负数")
     win = _Window(today, today + timedelta(days=span), rules)
-    tasks: list[Task] = []
-    for client in clients_of(book):
+    clients = clients_of(book)
+    paid = paid_from_services(book.services)
+    tasks: list[Task] = _festivals(clients, win)
+    for client in clients:
         tasks += _greetings(client, win)
         tasks += _visits(client, win)
         for rec in client.records if client.book == "closed" else ():
-            tasks += _premiums(client, rec, win)
+            tasks += _premiums(client, rec, win, paid)
             tasks += _callbacks(client, rec, win)
-    return sorted(tasks, key=Task.sort_key)
+    return sorted(_merge_overdue(tasks), key=lambda t: t.sort_key(today))
+
+
+def _merge_overdue(tasks: list[Task]) -> list[Task]:
+    """One overdue task per client and kind: the most overdue one names the others."""
+    late: dict[tuple[str, str], list[Task]] = defaultdict(list)
+    out = []
+    for task in tasks:
+        if task.overdue:
+            late[(task.client_key, task.kind)].append(task)
+        else:
+            out.append(task)
+    for same in late.values():
+        if len(same) == 1:
+            out.append(same[0])
+            continue
+        same.sort(key=lambda t: (t.date, t.ref))
+        occasions = list(dict.fromkeys(t.occasion for t in same))
+        shown = "；".join(occasions[:_MERGE_SHOWN]) + (f"；等共 {len(occasions)} 项" if len(occasions) > _MERGE_SHOWN else "")
+        amounts = [t.amount for t in same if t.amount is not None]
+        out.append(replace(
+            same[0], occasion=shown, capped=any(t.capped for t in same),
+            ref="、".join(dict.fromkeys(t.ref for t in same if t.ref)),
+            experience="、".join(dict.fromkeys(e for t in same if t.experience for e in t.experience.split("、")))
+            or None,
+            amount=round(sum(amounts), 2) if amounts else None,
+        ))
+    return out
 
 
 def _task(client: Client, day: date, kind: str, occasion: str, action: str, **extra: Any) -> Task:
@@ -363,6 +349,31 @@ def _greeting_action(client: Client, what: str) -> str:
     if client.quadrant in _CLOSE_QUADRANTS:
         return f"电话或上门送上{what}祝福，可准备一份小礼物"
     return f"发送{what}祝福短信或电话问候"
+
+
+def _greets(fest: Festival, client: Client) -> bool:
+    return (client.book in fest.books and (not fest.grades or client.grade in fest.grades)
+            and (not fest.quadrants or client.quadrant in fest.quadrants))
+
+
+def _festivals(clients: list[Client], win: _Window) -> list[Task]:
+    """One task per festival day for everyone the rules greet on it (the list is its group)."""
+    tasks = []
+    for fest in win.rules.festivals:
+        days, label = win.festival(fest)
+        if not days:
+            continue
+        group = tuple(sorted((Greeted(c.key, c.name, c.phone, c.grade, c.quadrant, c.book, c.sheet, c.row)
+                              for c in clients if _greets(fest, c)), key=lambda g: (g.book != "closed", g.key)))
+        if not group:
+            continue
+        for day in days:
+            tasks.append(Task(
+                date=day, kind="festival", client_key="", client_name=f"{len(group)} 位客户", phone=None,
+                grade=None, quadrant=None, occasion=f"{label}：问候 {len(group)} 位客户，名单见节日问候",
+                action=fest.action, ref=fest.name, group=group,
+            ))
+    return tasks
 
 
 def _greetings(client: Client, win: _Window) -> list[Task]:
@@ -399,16 +410,6 @@ def _greetings(client: Client, win: _Window) -> list[Task]:
             occasion = f"结婚纪念日（{wedding.month}月{wedding.day}日{'，' + detail if detail else ''}）"
             tasks.append(_task(client, day, "anniversary", occasion, _greeting_action(client, "纪念日"),
                                experience=stars))
-    for fest in rules.festivals:
-        if client.book not in fest.books:
-            continue
-        if fest.grades and client.grade not in fest.grades:
-            continue
-        if fest.quadrants and client.quadrant not in fest.quadrants:
-            continue
-        days, label = win.festival(fest)
-        for day in days:
-            tasks.append(_task(client, day, "festival", label, fest.action, ref=fest.name))
     return tasks
 
 
@@ -423,78 +424,111 @@ def _solar_yearly(value: date | MonthDay, win: _Window) -> Iterable[tuple[date, 
             yield day, note
 
 
+def _since(client: Client, last: date | None, base: date) -> str:
+    if last is not None:
+        return f"上次服务 {last.isoformat()}"
+    return f"尚无服务记录，{'承保' if client.book == 'closed' else '登记'}日 {base.isoformat()} 起算"
+
+
 def _visits(client: Client, win: _Window) -> list[Task]:
-    """The next regular visit and the next of each ☆ experience, overdue or in the window."""
+    """The next regular visit and the next of each ☆ experience, overdue or in the window.
+
+    A visit counts from the last service of any kind (服务记录 or 最近服务日期); a ☆
+    experience from the last time it was given, else from the last service; with no
+    service at all, both count from the policy or registration date.
+
+    Giving an experience is a service, so it restarts the visit cadence: when a ☆
+    experience falls due on or before the visit, its row stands for the visit too (one
+    contact, one row, and a done row restarts both).
+    """
     cad = win.rules.cadence
-    tasks = []
     stars = _strategic(client, win.rules)
-    mark = win.rules.experiences.matrix.get(client.quadrant or "", {}).get(VISIT_ITEM, "✓")
-    base = client.last_service or client.anchor
-    if mark != "×" and base is not None:
-        every = min(cad.visit_every_days, cad.strategic_every_days) if mark == "☆" else cad.visit_every_days
-        due = base + timedelta(days=every)
-        since = f"上次服务 {base.isoformat()}" if client.last_service else f"{'承保' if client.book == 'closed' else '登记'}日 {base.isoformat()} 起算"
-        if due <= win.end:
-            tasks.append(_task(
-                client, due, "visit", f"定期拜访（每{every}天；{since}）",
-                "上门拜访或电话问候，了解近况，服务后修正档案", experience="、".join(stars) or VISIT_ITEM,
-                overdue=due < win.today,
-            ))
+    every = cad.strategic_every_days
+    found: list[tuple[date, Task]] = []
     for item in stars:
         if item == VISIT_ITEM:
-            continue  # folded into the visit cadence above
-        last = client.given.get(item)
-        start = last or client.anchor
+            continue  # folded into the visit cadence below
+        given = client.given.get(item)
+        start = given or client.last_service or client.anchor
         if start is None:
             continue
-        due = start + timedelta(days=cad.strategic_every_days)
-        since = f"上次 {last.isoformat()}" if last else "尚未提供过"
+        raw = start + timedelta(days=every)
+        due, capped = win.overdue(raw, every)
+        since = f"上次提供 {given.isoformat()}" if given else ("尚未提供过；" + _since(client, client.last_service, start))
         if due <= win.end:
-            tasks.append(_task(
-                client, due, "experience", f"☆重点体验：{item}（每{cad.strategic_every_days}天；{since}）",
+            found.append((raw, _task(
+                client, due, "experience", f"☆重点体验：{item}（每{every}天；{since}）",
                 f"安排一次{item}，完成后在服务记录登记", experience=item, overdue=due < win.today, ref=item,
-            ))
+                capped=capped,
+            )))
+    tasks = [t for _, t in found]
+    mark = win.rules.experiences.matrix.get(client.quadrant or "", {}).get(VISIT_ITEM, "✓")
+    base = client.last_service or client.anchor
+    if mark == "×" or base is None:
+        return tasks
+    visit_every = min(cad.visit_every_days, every) if mark == "☆" else cad.visit_every_days
+    raw = base + timedelta(days=visit_every)
+    if found and min(r for r, _ in found) <= raw:
+        first = min(range(len(found)), key=lambda i: (found[i][0], i))
+        tasks[first] = replace(tasks[first], action=tasks[first].action + "；上门或约见时提供，同时算作一次定期拜访")
+        return tasks
+    due, capped = win.overdue(raw, visit_every)
+    if due <= win.end:
+        tasks.append(_task(
+            client, due, "visit", f"定期拜访（每{visit_every}天；{_since(client, client.last_service, base)}）",
+            "上门拜访或电话问候，了解近况，服务后修正档案", experience="、".join(stars) or VISIT_ITEM,
+            overdue=due < win.today, capped=capped,
+        ))
     return tasks
 
 
-def _premiums(client: Client, rec: Record, win: _Window) -> list[Task]:
+def _premiums(client: Client, rec: Record, win: _Window, paid: dict[str, date]) -> list[Task]:
+    """Each due date in the window (one row, with the instalment) and each passed one in
+    the grace period that nothing says was paid."""
     cad = win.rules.cadence
     policy_date = rec.get("policy_date")
-    if not isinstance(policy_date, date):
-        return []
-    mode = rec.get("pay_mode") or "年交"
+    mode = mode_of(rec)
     period = PERIOD_MONTHS.get(mode)
-    if period is None:
+    if not isinstance(policy_date, date) or period is None:
         return []
     policy_no = str(rec.get("policy_no") or "")
-    product = rec.get("product") or ""
-    tasks = []
-    first = win.today - timedelta(days=cad.grace_period_days)
-    last = win.end + timedelta(days=cad.premium_reminder_days_before)
-    for due in due_dates(policy_date, mode, rec.get("pay_years"), first, last):
-        number = _months_between(policy_date, due) // period + 1
-        what = f"{product}第{number}期保费（{mode}）"
+    amount = instalment(rec)
+    money = f" {amount:,.2f} 元" if amount is not None else ""
+    through = paid_through(rec, paid)
+    paid_to = rec.get("paid_to") if isinstance(rec.get("paid_to"), date) else None
+    product = rec.get("product") or "保单"
+    tasks, passed = [], []
+    for due in due_dates(policy_date, mode, rec.get("pay_years"), win.today - timedelta(days=cad.grace_period_days),
+                         win.end):
+        if through is not None and due <= through:
+            continue  # known paid
         if due < win.today:
-            grace_end = due + timedelta(days=cad.grace_period_days)
-            tasks.append(_task(
-                client, due, "lapse_warning", f"{what}交费对应日已过，宽限期至 {grace_end.isoformat()}",
-                "确认客户是否已交费；宽限期满仍未交费，保单将失效", overdue=True, ref=policy_no,
-            ))
+            passed.append(due)
             continue
-        if win.contains(due):
-            tasks.append(_task(client, due, "premium_due", f"{what}交费对应日", "提醒客户今天交费，确认账户余额充足",
-                               ref=policy_no))
-        remind = due - timedelta(days=cad.premium_reminder_days_before)
-        if cad.premium_reminder_days_before and win.contains(remind):
-            tasks.append(_task(
-                client, remind, "premium_reminder", f"{what}将于 {due.isoformat()} 到期",
-                "提前告知客户交费日期和金额，确认扣款账户", ref=policy_no,
-            ))
+        number = months_between(policy_date, due) // period + 1
+        tasks.append(_task(
+            client, due, "premium_due", f"{product}第{number}期保费{money}（{mode}）；保单 {policy_no} 交费对应日 {due.isoformat()}",
+            "提前告知客户交费日期和金额，确认扣款账户；客户交费后在“完成”选“是”", ref=policy_no, amount=amount))
+    if passed:
+        # One task per policy: dated by the oldest unconfirmed due date (its grace ends
+        # first); the text names the latest, which a done row marks paid (and all before it).
+        first, last = passed[0], passed[-1]
+        numbers = [months_between(policy_date, d) // period + 1 for d in (first, last)]
+        which = f"第{numbers[0]}期" if first == last else f"第{numbers[0]}–{numbers[1]}期（{len(passed)} 期）"
+        total = round(amount * len(passed), 2) if amount is not None else None
+        grace_end = first + timedelta(days=cad.grace_period_days)
+        if paid_to is not None:  # the agent says what is paid, and these are not
+            action = (f"已交至 {paid_to.isoformat()}，之后的保费未交：联系客户尽快交费；"
+                      f"宽限期满（{grace_end.isoformat()}）仍未交费，保单将失效")
+        else:
+            action = "请确认是否已交费：已交的在“完成”选“是”，或在成交客户填写“已交至”；未交的提醒客户在宽限期内交费"
+        day, capped = win.overdue(first, cad.grace_period_days)
+        text = (f"{product}{which}保费{f' {total:,.2f} 元' if total is not None else ''}（{mode}）；"
+                f"保单 {policy_no} 交费对应日 {last.isoformat()}"
+                f"{f'（最早一期 {first.isoformat()}）' if first != last else ''}，宽限期至 {grace_end.isoformat()}")
+        tasks.append(_task(client, day, "premium_check", text, action, overdue=True, ref=policy_no, amount=total,
+                           capped=capped))
     return tasks
-
-
-def _months_between(start: date, end: date) -> int:
-    return (end.year - start.year) * 12 + end.month - start.month
 
 
 def _callbacks(client: Client, rec: Record, win: _Window) -> list[Task]:
@@ -513,9 +547,11 @@ def _callbacks(client: Client, rec: Record, win: _Window) -> list[Task]:
         if day > win.end:
             continue
         name = _CALLBACK_NAMES.get(after, f"{after}天")
+        day, capped = win.overdue(day, cad.callback_overdue_days) if overdue else (day, False)
         tasks.append(_task(
-            client, day, "callback", f"售后回访（{rec.get('product') or '保单'}承保后{name}）",
+            client, day, "callback", f"售后回访（{rec.get('product') or '保单'}承保后{name}；保单 {policy_no}）",
             "电话回访：确认保单已收到、条款已理解，了解满意度，顺带请求转介绍", overdue=overdue, ref=policy_no,
+            capped=capped,
         ))
     return tasks
 
@@ -562,19 +598,10 @@ def counts(tasks: Iterable[Task], today: date) -> dict[str, Any]:
     }
 
 
-def calendar_row(task: Task, today: date) -> tuple[Any, ...]:
-    """One row of the 服务日历 sheet, in :data:`CALENDAR_COLUMNS` order."""
-    return (
-        bucket(task, today), task.date, WEEKDAYS[task.date.weekday()], task.label, task.client_key,
-        task.client_name, task.grade or "", task.quadrant or "", task.occasion, task.action,
-        task.experience or "", task.phone or "", task.policy_no or "",
-    )
-
-
 def reminder_days(rules: Rules) -> dict[str, int]:
     """Days before the event a phone alarm should ring, per kind (0 = on the day)."""
     greet = rules.cadence.greeting_reminder_days_before
-    return {"birthday": greet, "anniversary": greet}
+    return {"birthday": greet, "anniversary": greet, "premium_due": rules.cadence.premium_reminder_days_before}
 
 
 def quota_series(book: Book, rules: Rules, *, today: date, days: int = 30) -> list[tuple[date, int, int]]:
@@ -590,7 +617,7 @@ def quota_series(book: Book, rules: Rules, *, today: date, days: int = 30) -> li
 
 
 __all__ = [
-    "BUCKETS", "CALENDAR_COLUMNS", "KINDS", "KIND_LABELS", "PERIOD_MONTHS", "Client", "Task", "add_months",
-    "bucket", "calendar_row", "clients_of", "counts", "due_dates", "festival_dates", "festival_when", "grouped",
-    "next_due_date", "nth_weekday", "plan_book", "quota_series", "reminder_days", "yearly_solar",
+    "BUCKETS", "KINDS", "KIND_BY_LABEL", "KIND_LABELS", "PERIOD_MONTHS", "WEEKDAYS", "Client", "Greeted", "Task",
+    "add_months", "bucket", "clients_of", "counts", "due_dates", "festival_dates", "festival_when", "grouped",
+    "next_due_date", "nth_weekday", "plan_book", "quota_series", "reminder_days", "service_item", "yearly_solar",
 ]

@@ -34,6 +34,7 @@ from typing import cast
 import xlsxwriter
 
 from .fsutil import atomic_write
+from .premiums import due_dates, next_due_date
 from .schema import AGENT_SHEET, CLOSED, CLOSED_SHEET, PROSPECT, PROSPECT_SHEET, SERVICE, SERVICE_SHEET
 
 # --------------------------------------------------------------------------------------
@@ -230,10 +231,25 @@ class _Gen:
 
     def __init__(self, seed: int, today: date) -> None:
         self.rng = random.Random(seed)
+        # 已交至 is drawn from its own stream so adding it left every other value as it was.
+        self.paid_rng = random.Random(seed * 7919 + 1)
         self.today = today
         self.phones: set[str] = set()
         self.policy_nos: set[str] = set()
         self.surname_weights = [len(SURNAMES) - i for i in range(len(SURNAMES))]
+
+    def paid_to(self, policy_date: date, mode: str, years: int | None) -> date | None:
+        """已交至 on about a quarter of periodic policies: usually the next due date (paid
+        up), now and then the one before it (an instalment not paid yet)."""
+        if mode == "趸交" or self.paid_rng.random() >= 0.25:
+            return None
+        found = next_due_date(policy_date, mode, years, on_or_after=self.today)
+        if found is None:
+            return None
+        if self.paid_rng.random() < 0.1:
+            before = due_dates(policy_date, mode, years, found - timedelta(days=370), found - timedelta(days=1))
+            return before[-1] if before else found
+        return found
 
     # -- small draws -------------------------------------------------------------------
     def surname(self) -> str:
@@ -436,9 +452,9 @@ def _closed_rows(g: _Gen, clients: list[_Client]) -> list[tuple[date, list[Cell]
                 premium = f"{round(premium / 1000) / 10:g}万"
             mode_cell: str | None = PAY_MODE_SYNONYMS[mode] if rng.random() < 0.05 else mode
             if rng.random() < 0.04:
-                mode_cell = None  # blank → default 年交
-                if mode != "年交":
-                    mode_cell = mode
+                # This draw once left 交费方式 blank; a blank is now warned about (premiums.py),
+                # so the cell is written, and the draw kept so later values stay the same.
+                mode_cell = mode
             values: dict[str, Cell] = {
                 "client_id": c.cid or None,
                 "holder_name": c.name,
@@ -451,6 +467,7 @@ def _closed_rows(g: _Gen, clients: list[_Client]) -> list[tuple[date, list[Cell]
                 "pay_mode": mode_cell,
                 "pay_years": pay_years,
                 "premium": premium,
+                "paid_to": g.paid_to(d, mode, pay_years if isinstance(pay_years, int) else None),
                 "birthday": c.birthday,
                 "calendar": c.calendar,
                 "anniversary": c.anniversary,

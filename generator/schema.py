@@ -96,13 +96,17 @@ CLOSED = Sheet(
                hint="同一本册子里不能重复", width=20),
         Column("product", "险种", "text", True, ("产品", "产品名称", "险种名称", "product"),
                width=16),
+        # No default: a blank mode is planned as 年交 and warned about (premiums.py).
         Column("pay_mode", "交费方式", "choice", False, ("缴费方式", "payment mode"),
-               vocab="交费方式", default="年交", hint="年交/半年交/季交/月交/趸交", width=10),
+               vocab="交费方式", hint="年交/半年交/季交/月交/趸交；不填时按年交提醒", width=10),
         Column("pay_years", "缴费年限", "int", False, ("交费年限", "缴费期", "payment years", "term"),
                hint="整数年，例如 20", width=10),
         Column("premium", "年交保费", "money", True,
                ("保费", "保险费", "年缴保费", "annual premium", "premium"),
                hint="元，大于 0", width=12),
+        Column("paid_to", "已交至", "date", False, ("交至日期", "缴至日期", "保费交至", "paid to", "paid-to date"),
+               hint="可不填。保费已交到的日期，即下一个交费对应日；例如 2026 年的年交保费已交，"
+                    "填 2027 年的交费对应日。填写后已交的期次不再提醒", width=12),
         Column("birthday", "投保人生日", "birthday", False, ("生日", "出生日期", "birthday"),
                hint="可只填月日，例如 3月12日", width=12),
         Column("calendar", "生日历法", "choice", False, ("历法", "calendar"),

@@ -24,6 +24,7 @@ from .parse import (
     parse_money,
     parse_phone,
 )
+from .premiums import premium_issues
 from .rules import Rules
 from .safety import needs_quote_prefix
 from .schema import (
@@ -88,6 +89,7 @@ def validate_book(raw: RawBook, rules: Rules, *, today: date) -> Book:
         _report_extra_sheet(book, raw, extra)
     _check_phones(book)
     _check_service_clients(book, known_clients)
+    book.issues.extend(premium_issues(book))  # payment terms the calendar cannot trust
     book.known_clients = known_clients
     book.issues = summarise(book.issues)
     for issue in book.issues:

@@ -92,6 +92,8 @@ STYLES: dict[str, dict[str, Any]] = {
                "text_wrap": True, "align": "center", "valign": "vcenter"},
     "header_result": {"bg_color": "#375623"},
     "header_extra": {"bg_color": "#7F7F7F"},
+    "header_input": {"bg_color": "#BF8F00"},  # a column the agent fills in (服务日历 完成/结果)
+    "input": {"bg_color": "#FFF2CC"},
     "header_required": {"bg_color": "#C00000"},  # red header = required column
     "required": {"font_color": "#C00000", "bold": True},
     "date": {"num_format": "yyyy-mm-dd"},
@@ -508,27 +510,6 @@ class _Writer:
         else:
             self.cells.link(ws, row, col, f"'{hit[0]}'!A{hit[2] + 1}", text)
 
-    def calendar(self, ws: Worksheet) -> None:
-        """服务日历: every dated action in the window, overdue first, grouped by bucket."""
-        from .plan import CALENDAR_COLUMNS, calendar_row
-
-        tasks = self.book.tasks or []
-        widths = {"日期": 11, "星期": 6, "分组": 8, "类型": 10, "事项": 30, "建议动作": 30, "建议体验": 24,
-                  "电话": 14, "保单号": 18}
-        headers = (*CALENDAR_COLUMNS, "位置")
-        cols = [_Col(h, widths.get(h, 10), lambda r: None, "wrap" if widths.get(h, 10) >= 24 else None)
-                for h in headers]
-        _setup_table(ws, self.cells, cols, len(tasks), freeze_cols=2)
-        put = self.cells.put
-        styles = [self.cells.style(c.style) for c in cols[:len(CALENDAR_COLUMNS)]]
-        overdue = [self.cells.style(c.style, "bad") if i == 0 else s for i, (c, s) in enumerate(zip(cols, styles))]
-        for n, task in enumerate(tasks, start=1):
-            self.cells.put_row(ws, n, calendar_row(task, self.today), overdue if task.overdue else styles)
-            if task.sheet and task.row:
-                self._row_link(ws, n, len(CALENDAR_COLUMNS), task.sheet, task.row)
-        if not tasks:
-            put(ws, 2, 0, "未来这段时间没有需要安排的服务事项。", "muted")
-
     def grade_changes(self) -> None:
         ws = self.wb.add_worksheet(SHEET_CHANGES)
         changes = self.book.grade_changes or []
@@ -829,6 +810,8 @@ def write_agent_workbook(book: Book, rules: Rules, path: Path, *, today: date) -
 
     The file is replaced atomically; the same book and ``today`` give the same cells.
     """
+    from .workbook_calendar import CalendarSheets
+
     title = f"客户经营报表 {book.agent.agent_id} {book.agent.name}"
     from .workbook_clients import SHEET_CLIENTS, write_clients
 
@@ -838,11 +821,10 @@ def write_agent_workbook(book: Book, rules: Rules, path: Path, *, today: date) -
         # The overview is created first so it is the first tab, but its charts only
         # reference its own cells, so record sheets can be filled afterwards.
         w.overview()
-        # The calendar is what an agent opens every day: its tab comes second, but it is
-        # filled after the client sheets so its rows can link to them.
-        calendar = wb.add_worksheet(SHEET_CALENDAR) if book.tasks is not None else None
-        if calendar is not None:
-            sheets.insert(1, SHEET_CALENDAR)
+        # The calendar is what an agent opens every day: its tabs come second, but they are
+        # filled after the client sheets so their rows can link to them.
+        calendar = CalendarSheets(wb, w.cells, book, today)
+        sheets[1:1] = calendar.add()
         # One row per client, right after the calendar; filled once rows have landed.
         clients = wb.add_worksheet(SHEET_CLIENTS)
         sheets.insert(sheets.index(CLOSED.name), SHEET_CLIENTS)
@@ -865,8 +847,7 @@ def write_agent_workbook(book: Book, rules: Rules, path: Path, *, today: date) -
         if book.referrals is not None:
             w.referrals()
             sheets.append(SHEET_REFERRALS)
-        if calendar is not None:
-            w.calendar(calendar)
+        calendar.fill(w._row_link)
         write_clients(clients, w.cells, book, w._row_link)
         w.issues()
         sheets += [SHEET_ISSUES, SHEET_HELP, AGENT_SHEET]

@@ -5,9 +5,9 @@ from datetime import date, datetime, timedelta, timezone
 
 import icalendar
 
-from generator.ics import task_uid, write_ics
+from generator.ics import clean_text, render_ics, task_uid, write_ics
 from generator.models import AgentInfo
-from generator.plan import Task
+from generator.plan import Greeted, Task
 
 AGENT = AgentInfo("1001", "王芳")
 TODAY = date(2026, 11, 22)
@@ -51,7 +51,7 @@ def test_round_trip(tmp_path):
     assert all(ev.decoded("DTEND") - ev.decoded("DTSTART") == timedelta(days=1) for ev in evs)
     assert len({str(ev["UID"]) for ev in evs}) == len(TASKS)  # two policies due the same day stay apart
     first = evs[0]
-    assert str(first["SUMMARY"]) == "【逾期 2026-08-10】张三 · 定期拜访（每90天；上次服务 2026-05-12）"
+    assert str(first["SUMMARY"]) == "【逾期 104 天】张三 · 定期拜访（每90天；上次服务 2026-05-12）"
     desc = str(evs[-1]["DESCRIPTION"])
     assert "建议：送上生日祝福" in desc and "电话：13800000000" in desc and "体验：生活服务" in desc
     assert "保单号：P001" in str(evs[1]["DESCRIPTION"])
@@ -156,3 +156,37 @@ def test_fold_keeps_lines_short_and_unfolds_back(text):
     physical = folded[:-2].split("\r\n")
     assert all(len(p.encode("utf-8")) <= 75 for p in physical)
     assert folded[:-2].replace("\r\n ", "") == line
+
+
+def test_a_festival_is_one_event_listing_its_clients(tmp_path):
+    group = tuple(Greeted(f"C{i}", f"客户{i}", None, "A", "宠爱", "closed", "成交客户", i + 2) for i in range(82))
+    spring = Task(date(2027, 2, 6), "festival", "", "82 位客户", None, None, None,
+                  "春节（农历正月初一）：问候 82 位客户，名单见节日问候", "电话拜年", ref="春节", group=group)
+    evs = events(write_ics([spring, TASKS[1]], AGENT, tmp_path / "a.ics", today=TODAY, stamp=STAMP))
+    assert len(evs) == 2
+    ev = evs[0]
+    assert str(ev["SUMMARY"]) == "春节（农历正月初一）：问候 82 位客户"
+    desc = str(ev["DESCRIPTION"])
+    assert "客户0、客户1" in desc and "等 82 位" in desc and "节日问候" in desc
+    assert len(ev.walk("VALARM")) == 1  # one alarm, not 82
+
+
+HOSTILE = "张\u2028三\u2029\x07\x1b[31m\u202e\ud800\r\n李四;,\\"
+
+
+def test_text_from_books_cannot_break_calendar_lines(tmp_path):
+    """U+2028/U+2029, other controls, bidi overrides and lone surrogates in a name or a
+    product never reach the file; the rest is escaped as RFC 5545 TEXT."""
+    hostile = replace(TASKS[1], client_name=HOSTILE, occasion=f"售后回访（{HOSTILE}承保后1周）")
+    agent = AgentInfo("1001", HOSTILE)
+    data = render_ics([hostile], agent, today=TODAY, stamp=STAMP)
+    text = data.decode("utf-8")
+    for bad in ("\u2028", "\u2029", "\x07", "\x1b", "\u202e"):
+        assert bad not in text
+    lines = text.split("\r\n")
+    assert all(line == "" or line[0] == " " or ":" in line for line in lines)  # no line broken in two
+    assert all("\n" not in line and "\r" not in line for line in lines)
+    ev = icalendar.Calendar.from_ical(data).walk("VEVENT")[0]
+    assert str(ev["SUMMARY"]).startswith("张 三 [31m  李四;,\\")  # separators and breaks → spaces, controls gone
+    assert clean_text("张三") == "张三"
+    write_ics([hostile], agent, tmp_path / "h.ics", today=TODAY, stamp=STAMP)  # writes (no UnicodeEncodeError)

@@ -2,7 +2,7 @@
 workbooks whose grades, read back cell by cell, are what the rules define."""
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -196,9 +196,13 @@ def test_calendar_sheet_and_ics_for_every_agent(built, opened):
         rows = _sheet_dicts(wb["服务日历"])
         assert len(rows) == book.kpis["calendar"]["total"] == len(book.tasks)
         buckets = [r["分组"] for r in rows]
-        order = ["逾期", "今天", "本周", "30天内", "以后"]
-        assert buckets == sorted(buckets, key=order.index)  # overdue first, then by date
+        order = ["今天", "本周", "逾期", "30天内", "以后"]
+        assert buckets == sorted(buckets, key=order.index)  # the order an agent works in
         today_somewhere += buckets.count("今天")
+        late = [(r["客户编号"], r["任务"]) for r in rows if r["分组"] == "逾期"]
+        assert late and len(late) == len(set(late))  # one overdue row per client and task kind
+        assert min(r["日期"].date() for r in rows) >= TODAY - timedelta(days=365)
+        assert all(r["完成"] is None and r["结果"] is None for r in rows)
         cal = icalendar.Calendar.from_ical((out / book.calendar_output).read_bytes())
         events = [c for c in cal.walk("VEVENT")]
         assert len(events) == len(rows)

@@ -129,7 +129,8 @@ def test_greetings_once_per_client_not_per_policy():
     assert len(found) == 1
     # The latest policy gives the tier and the source row; the birthday comes from any row.
     assert (found[0].grade, found[0].quadrant, found[0].row) == ("A", "宠爱", 3)
-    assert len([t for t in tasks_of(b, "festival") if t.ref == "元旦"]) == 1
+    new_year = [t for t in tasks_of(b, "festival") if t.ref == "元旦"]
+    assert len(new_year) == 1 and [g.key for g in new_year[0].group] == ["C1"]
 
 
 # -- festivals ---------------------------------------------------------------------------------
@@ -146,14 +147,28 @@ def test_festivals_follow_the_rules_targets():
     develop = closed("C2", name="赵六", grade="C", quadrant="开发")
     b = book([pampered, develop])
     found = tasks_of(b, "festival", today=date(2027, 4, 1), days=120)
-    by_client = {k: {(t.ref, t.date) for t in found if t.client_key == k} for k in ("C1", "C2")}
+    by_client = {k: {(t.ref, t.date) for t in found if k in {g.key for g in t.group}} for k in ("C1", "C2")}
     assert ("母亲节", date(2027, 5, 9)) in by_client["C1"]
     assert ("母亲节", date(2027, 5, 9)) not in by_client["C2"]  # only 宠爱/耕耘
     assert ("端午节", date(2027, 6, 9)) in by_client["C2"]  # everyone
     assert ("保险公众宣传日", date(2027, 7, 8)) in by_client["C1"]
     assert ("保险公众宣传日", date(2027, 7, 8)) not in by_client["C2"]  # grades A/B only
     mothers = next(t for t in found if t.ref == "母亲节")
-    assert mothers.occasion == "母亲节（5月第2个星期日）"
+    assert mothers.occasion == "母亲节（5月第2个星期日）：问候 1 位客户，名单见节日问候"
+
+
+def test_a_festival_is_one_task_for_everyone_it_greets():
+    clients = [closed(f"C{i}", name=f"客户{i}", row=i + 2, quadrant=q) for i, q in enumerate(["宠爱", "开发", "维系"])]
+    b = book(clients, [prospect("W1", quadrant="宠爱")])
+    found = tasks_of(b, "festival", today=date(2027, 2, 1), days=30)
+    spring = [t for t in found if t.ref == "春节"]
+    assert len(spring) == 1 and spring[0].date == date(2027, 2, 6)
+    assert [g.key for g in spring[0].group] == ["C0", "C1", "C2", "W1"]
+    assert spring[0].occasion == "春节（农历正月初一）：问候 4 位客户，名单见节日问候"
+    assert spring[0].client_key == "" and spring[0].sheet == ""
+    lantern = next(t for t in found if t.ref == "元宵节")  # 宠爱, 耕耘, 维系 only
+    assert [g.key for g in lantern.group] == ["C0", "C2", "W1"]
+    assert len(found) == len({(t.ref, t.date) for t in found})  # never one per client
 
 
 def test_lunar_festivals():
@@ -182,7 +197,7 @@ def test_single_premium_has_no_due_dates():
     assert due_dates(date(2020, 1, 1), "趸交", None, date(2020, 1, 1), date(2030, 1, 1)) == []
     assert next_due_date(date(2020, 1, 1), "趸交", None, on_or_after=date(2021, 1, 1)) is None
     b = book([closed("C1", pay_mode="趸交", pay_years=None, policy_date=date(2025, 11, 30))])
-    assert [t for t in tasks_of(b) if t.kind.startswith("premium") or t.kind == "lapse_warning"] == []
+    assert [t for t in tasks_of(b) if t.kind.startswith("premium")] == []
 
 
 def test_payment_years_end():
@@ -203,28 +218,71 @@ def test_other_periods(policy_date, mode, expected):
     assert due_dates(policy_date, mode, None, date(2025, 1, 1), expected[-1]) == expected
 
 
-def test_premium_due_reminder_and_lapse_warning():
+def _premium_tasks(b, **kw):
+    return [t for t in tasks_of(b, **kw) if t.kind in ("premium_due", "premium_check")]
+
+
+def test_premium_due_rows_and_unconfirmed_passed_ones():
     b = book([
         closed("C1", row=2, policy_date=date(2024, 12, 10), policy_no="P-DUE"),
-        closed("C1", row=3, policy_date=date(2024, 10, 1), policy_no="P-LAPSE"),
+        closed("C1", row=3, policy_date=date(2024, 10, 1), policy_no="P-PASSED", pay_mode="季交"),
         closed("C1", row=4, policy_date=date(2024, 9, 1), policy_no="P-LAPSED-LONG-AGO"),
     ])
-    found = [(t.kind, t.date, t.ref, t.overdue) for t in tasks_of(b)
-             if t.kind in ("premium_due", "premium_reminder", "lapse_warning") and t.date.year == 2026]
-    assert ("premium_due", date(2026, 12, 10), "P-DUE", False) in found
-    assert ("premium_reminder", date(2026, 11, 25), "P-DUE", False) in found
-    assert ("lapse_warning", date(2026, 10, 1), "P-LAPSE", True) in found
-    assert not any(ref == "P-LAPSED-LONG-AGO" for _, _, ref, _ in found)  # past the 60-day grace
-    lapse = next(t for t in tasks_of(b, "lapse_warning"))
-    assert "宽限期至 2026-11-30" in lapse.occasion
-    assert bucket(lapse, TODAY) == "逾期"
+    found = _premium_tasks(b)
+    due = next(t for t in found if t.kind == "premium_due" and t.ref == "P-DUE")
+    assert (due.date, due.amount, due.overdue) == (date(2026, 12, 10), 5000.0, False)
+    assert "第3期保费 5,000.00 元（年交）" in due.occasion
+    check = next(t for t in found if t.kind == "premium_check")
+    assert (check.ref, check.date, check.amount, check.overdue) == ("P-PASSED", date(2026, 10, 1), 1250.0, True)
+    assert "宽限期至 2026-11-30" in check.occasion and "请确认是否已交费" in check.action
+    assert "失效" not in check.action  # nothing says it is unpaid
+    assert bucket(check, TODAY) == "逾期" and check.late_text(TODAY) == "逾期 52 天"
+    assert not any(t.ref == "P-LAPSED-LONG-AGO" for t in found if t.overdue)  # past the 60-day grace
+    # The quarterly payer's next instalment is due in the window too: one row for it.
+    assert [(t.date, t.amount) for t in found if t.ref == "P-PASSED" and not t.overdue] == [
+        (date(2027, 1, 1), 1250.0)]
 
 
-def test_reminder_for_a_due_date_just_beyond_the_window():
-    b = book([closed("C1", policy_date=date(2025, 12, 30))])
-    found = tasks_of(b, days=30)  # window ends 2026-12-22
-    assert ("premium_reminder", date(2026, 12, 15)) in [(t.kind, t.date) for t in found]
-    assert "premium_due" not in {t.kind for t in found}
+def test_one_row_per_due_date_and_instalments_by_mode():
+    b = book([closed("C1", policy_date=date(2025, 1, 31), pay_mode="月交", policy_no="P-M", premium=12000.0),
+              closed("C2", name="赵六", row=3, policy_date=date(2025, 6, 1), pay_mode="半年交", policy_no="P-H"),
+              closed("C3", name="钱七", row=4, policy_date=date(2025, 12, 20), policy_no="P-S", pay_mode="趸交")])
+    found = [t for t in _premium_tasks(b, today=date(2026, 11, 1), days=60)]
+    due = [t for t in found if t.kind == "premium_due"]
+    assert [(t.date, t.amount) for t in due if t.ref == "P-M"] == [
+        (date(2026, 11, 30), 1000.0), (date(2026, 12, 31), 1000.0)]  # no extra reminder rows
+    assert [(t.date, t.amount) for t in due if t.ref == "P-H"] == [(date(2026, 12, 1), 2500.0)]
+    assert not any(t.ref == "P-S" for t in found)
+    assert plan.reminder_days(RULES)["premium_due"] == RULES.cadence.premium_reminder_days_before
+
+
+def test_paid_to_skips_paid_due_dates_and_names_the_unpaid():
+    paid = book([closed("C1", policy_date=date(2024, 10, 1), pay_mode="季交", paid_to=date(2027, 1, 1))])
+    assert [(t.kind, t.date) for t in _premium_tasks(paid)] == [("premium_due", date(2027, 1, 1))]
+    unpaid = book([closed("C1", policy_date=date(2024, 10, 1), pay_mode="季交", paid_to=date(2026, 10, 1))])
+    check = next(t for t in _premium_tasks(unpaid) if t.kind == "premium_check")
+    assert "已交至 2026-10-01" in check.action and "保单将失效" in check.action
+
+
+def test_monthly_payer_gets_one_check_row_for_passed_instalments():
+    b = book([closed("C1", policy_date=date(2025, 1, 12), pay_mode="月交", policy_no="P-M", premium=1200.0)])
+    checks = [t for t in _premium_tasks(b) if t.kind == "premium_check"]
+    assert len(checks) == 1
+    assert (checks[0].date, checks[0].amount) == (date(2026, 10, 12), 200.0)  # the oldest; both instalments
+    assert "第22–23期（2 期）保费 200.00 元（月交）" in checks[0].occasion
+    # The text names the latest due date: a done row marks it (and those before it) paid.
+    assert "保单 P-M 交费对应日 2026-11-12（最早一期 2026-10-12）" in checks[0].occasion
+
+
+def test_a_done_premium_row_in_the_service_log_marks_it_paid():
+    from generator.premiums import paid_note
+
+    b = book([closed("C1", policy_date=date(2024, 10, 1), pay_mode="季交", policy_no="P-Q")])
+    assert any(t.kind == "premium_check" for t in _premium_tasks(b))
+    note = Record("服务记录", 2, {"date": date(2026, 11, 20), "client": "C1", "item": "常规服务",
+                                  "content": paid_note("P-Q", date(2026, 10, 1))})
+    b.services.append(note)
+    assert [t.kind for t in _premium_tasks(b)] == ["premium_due"]
 
 
 # -- call-backs --------------------------------------------------------------------------------
@@ -235,14 +293,15 @@ def test_callbacks_of_a_policy_sold_last_week():
     found = tasks_of(b, "callback", days=180)
     assert dates(found) == [date(2026, 11, 23), date(2026, 12, 16), date(2027, 2, 14), date(2027, 5, 15)]
     assert not any(t.overdue for t in found)
-    assert found[0].occasion == "售后回访（重疾险承保后1周）"
+    assert found[0].occasion == "售后回访（重疾险承保后1周；保单 PC12）"
 
 
 def test_missed_callbacks_stay_overdue_for_30_days_unless_a_service_followed():
     b = book([closed("C1", policy_date=date(2026, 10, 20))])
     found = tasks_of(b, "callback")
-    assert [(t.date, t.overdue) for t in found] == [
-        (date(2026, 10, 27), True), (date(2026, 11, 19), True), (date(2027, 1, 18), False)]
+    # Both missed ones are one overdue row (dated by the older), naming both.
+    assert [(t.date, t.overdue) for t in found] == [(date(2026, 10, 27), True), (date(2027, 1, 18), False)]
+    assert "承保后1周" in found[0].occasion and "承保后1个月" in found[0].occasion
     b.services.append(service("C1", date(2026, 11, 1), "常规服务"))
     assert [(t.date, t.overdue) for t in tasks_of(b, "callback")] == [
         (date(2026, 11, 19), True), (date(2027, 1, 18), False)]
@@ -257,37 +316,78 @@ def test_old_missed_callbacks_are_dropped():
 
 
 def test_overdue_visit_from_a_may_service_log_entry():
-    b = book([closed("C1", name="张三", quadrant="耕耘")], services=[service("张三", date(2026, 5, 12))])
+    b = book([closed("C1", name="张三", quadrant="开发")], services=[service("张三", date(2026, 8, 30))])
     found = tasks_of(b, "visit")
     assert len(found) == 1
     visit = found[0]
-    assert visit.date == date(2026, 8, 10) and visit.overdue
+    assert visit.date == date(2026, 11, 28) and not visit.overdue
+    b.services[0] = service("张三", date(2026, 8, 12))
+    visit = tasks_of(b, "visit")[0]
+    assert visit.date == date(2026, 11, 10) and visit.overdue and visit.late_text(TODAY) == "逾期 12 天"
     assert bucket(visit, TODAY) == "逾期"
-    assert "上次服务 2026-05-12" in visit.occasion
-    assert plan_book(b, RULES, today=TODAY)[0].overdue  # overdue first
+    assert "上次服务 2026-08-12" in visit.occasion
+
+
+def test_overdue_is_never_older_than_one_cycle():
+    """A client unvisited since 2015 is 逾期 90 天以上 today, not a row dated 2015."""
+    b = book([closed("C1", quadrant="开发", policy_date=date(2015, 3, 1)),
+              closed("C2", name="赵六", row=3, quadrant="宠爱", policy_date=date(2015, 3, 1))])
+    found = tasks_of(b)
+    assert min(t.date for t in found) >= TODAY - timedelta(days=365)
+    visit = next(t for t in found if t.kind == "visit")
+    assert visit.date == TODAY - timedelta(days=90) and visit.capped
+    assert visit.late_text(TODAY) == "逾期 90 天以上" and "承保日 2015-03-01 起算" in visit.occasion
+    star = next(t for t in found if t.kind == "experience")
+    assert star.date == TODAY - timedelta(days=60) and star.late_text(TODAY) == "逾期 60 天以上"
+
+
+def test_one_overdue_row_per_client_and_kind():
+    b = book([closed("C1", row=2, policy_date=date(2026, 10, 20), quadrant="宠爱", policy_no="P1"),
+              closed("C1", row=3, policy_date=date(2026, 10, 22), quadrant="宠爱", policy_no="P2"),
+              closed("C2", row=4, name="赵六", policy_date=date(2025, 1, 1), quadrant="宠爱", policy_no="P3")])
+    found = [t for t in tasks_of(b) if t.overdue]
+    kinds = [(t.client_key, t.kind) for t in found]
+    assert len(kinds) == len(set(kinds))
+    callback = next(t for t in found if t.kind == "callback")
+    assert callback.ref == "P1、P2" and callback.date == date(2026, 10, 27)  # the oldest, naming both
+    assert callback.occasion.endswith("等共 4 项")  # 1 week and 1 month, both policies
+    star = next(t for t in found if t.kind == "experience")
+    assert star.client_key == "C2" and star.experience == "生活服务、量身定制"
+    assert plan.service_item("experience", star.experience) == "生活服务"
 
 
 def test_visit_counts_from_the_latest_of_log_and_last_service_column():
-    b = book([closed("C1", quadrant="耕耘", last_service=date(2026, 10, 1))],
+    b = book([closed("C1", quadrant="开发", last_service=date(2026, 10, 1))],
              services=[service("C1", date(2026, 5, 12))])
     found = tasks_of(b, "visit")
     assert [(t.date, t.overdue) for t in found] == [(date(2026, 12, 30), False)]
 
 
 def test_visit_without_service_counts_from_the_policy_or_registration():
-    b = book([closed("C1", quadrant="耕耘", policy_date=date(2026, 10, 1))],
+    b = book([closed("C1", quadrant="开发", policy_date=date(2026, 10, 1))],
              [prospect("W1", registered=date(2026, 10, 15), quadrant="开发")])
     found = {t.client_key: t for t in tasks_of(b, "visit")}
     assert found["C1"].date == date(2026, 12, 30)
     assert found["W1"].date == date(2027, 1, 13)
-    assert "登记日 2026-10-15 起算" in found["W1"].occasion
+    assert "尚无服务记录，登记日 2026-10-15 起算" in found["W1"].occasion
 
 
-def test_strategic_visit_cadence_for_maintain_quadrant():
+def test_strategic_visit_cadence_for_maintain_quadrant(tmp_path):
     # 维系 has 定期拜访 as ☆: visits come every strategic_every_days (60) instead of 90.
+    # (Its other ☆, 一般活动, is made ✓ here so that no experience stands for the visit.)
+    rules = _rules(tmp_path, lambda d: d["experiences"]["matrix"]["维系"].update({"一般活动": "✓"}))
     b = book([closed("C1", quadrant="维系")], services=[service("C1", date(2026, 10, 1))])
-    assert dates(tasks_of(b, "visit")) == [date(2026, 11, 30)]
-    assert not any(t.ref == "定期拜访" for t in tasks_of(b, "experience"))
+    assert dates(tasks_of(b, "visit", rules=rules)) == [date(2026, 11, 30)]
+    assert tasks_of(b, "experience", rules=rules) == []
+
+
+def test_an_experience_due_first_stands_for_the_visit():
+    """Giving a ☆ experience is a service: it restarts the visit cadence, so one row does both."""
+    b = book([closed("C1", quadrant="耕耘")], services=[service("C1", date(2026, 10, 1))])
+    assert tasks_of(b, "visit") == []
+    star = tasks_of(b, "experience")
+    assert dates(star) == [date(2026, 11, 30)] and "算作一次定期拜访" in star[0].action
+    assert plan.service_item(star[0].kind, star[0].experience) == "一般活动"
 
 
 def test_strategic_experiences_of_the_pampered():
@@ -296,8 +396,15 @@ def test_strategic_experiences_of_the_pampered():
     found = {t.ref: t for t in tasks_of(b, "experience")}
     assert set(found) == {"生活服务", "量身定制"}
     assert found["生活服务"].date == date(2026, 12, 31)
-    assert found["量身定制"].date == date(2026, 11, 30)  # never given: from the policy date
-    assert not found["量身定制"].overdue
+    # Never given: from the last service (2026-11-01), not the policy date.
+    assert found["量身定制"].date == date(2026, 12, 31)
+    assert "尚未提供过；上次服务 2026-11-01" in found["量身定制"].occasion
+
+
+def test_experiences_count_from_the_last_service_column_too():
+    b = book([closed("C1", quadrant="宠爱", policy_date=date(2019, 10, 1), last_service=date(2026, 11, 10))])
+    assert {t.date for t in tasks_of(b, "experience")} == {date(2027, 1, 9)}
+    assert not any(t.overdue for t in tasks_of(b) if t.kind in ("visit", "experience"))
 
 
 def test_service_log_matching():
@@ -321,16 +428,17 @@ def _busy_book():
     )
 
 
-def test_plan_order_is_deterministic_and_overdue_first():
+def test_plan_order_is_deterministic_and_in_working_order():
     first = plan_book(_busy_book(), RULES, today=TODAY)
     for seed in range(5):
         b = _busy_book()
         random.Random(seed).shuffle(b.closed)
         assert plan_book(b, RULES, today=TODAY) == first
-    flags = [t.overdue for t in first]
-    assert flags == sorted(flags, reverse=True)
-    pending = [t for t in first if not t.overdue]
-    assert [t.sort_key() for t in pending] == sorted(t.sort_key() for t in pending)
+    sections = [bucket(t, TODAY) for t in first]
+    assert sections == sorted(sections, key=plan.BUCKETS.index) and plan.BUCKETS[:3] == ("今天", "本周", "逾期")
+    assert {"本周", "逾期", "以后"} <= set(sections)
+    late = [t for t in first if t.overdue]
+    assert [plan.KINDS.index(t.kind) for t in late] == sorted(plan.KINDS.index(t.kind) for t in late)
 
 
 @pytest.mark.parametrize("offset,name", [(0, "今天"), (1, "本周"), (6, "本周"), (7, "30天内"), (30, "30天内"), (31, "以后")])
@@ -354,9 +462,6 @@ def test_counts_and_rows():
     assert list(counts["buckets"]) == list(plan.BUCKETS)
     groups = plan.grouped(tasks, TODAY)
     assert groups["逾期"] and groups["本周"]
-    row = plan.calendar_row(tasks[0], TODAY)
-    assert len(row) == len(plan.CALENDAR_COLUMNS)
-    assert row[0] == "逾期" and row[2] in plan.WEEKDAYS
 
 
 def test_quota_series():

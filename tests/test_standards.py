@@ -142,7 +142,7 @@ def test_input_contract_covers_every_column_and_synonym():
     for col in AGENT_FIELDS:
         assert f"**{col.name}**" in md
     assert "**农历**（也可写：阴历、旧历、lunar）" in md
-    assert "不填时按“年交”处理" in md
+    assert "不填时按“公历”处理" in md and "不填时按年交提醒" in md  # 交费方式: no default, a warning
 
 
 def test_tables_are_well_formed():

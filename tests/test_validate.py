@@ -75,8 +75,27 @@ def test_clean_book_is_clean():
 
 
 def test_defaults_fill_blank_optional_choices():
-    book = check(raw_book([closed_row(交费方式="", 生日历法="")]))
-    assert book.closed[0].get("pay_mode") == "年交" and book.closed[0].get("calendar") == "公历"
+    book = check(raw_book([closed_row(生日历法="")]))
+    assert book.closed[0].get("calendar") == "公历" and book.issues == []
+
+
+def test_unsure_payment_terms_are_warned_once_per_cell():
+    """A blank 交费方式 is planned as 年交 but kept blank and warned about (the calendar's
+    due dates may be wrong); so is a blank 缴费年限 unless the policy is 趸交."""
+    book = check(raw_book([
+        closed_row(交费方式="", 缴费年限=""),
+        closed_row(保单号="P0002", 交费方式="趸交", 缴费年限=""),
+        closed_row(保单号="P0003", 交费方式="趸交", 缴费年限="10"),
+        closed_row(保单号="P0004", 交费方式="按揭", 缴费年限="二十"),  # unusable: reported once, as such
+    ]))
+    assert sorted(flat(book)) == [
+        ["成交客户", 2, "交费方式", "pay-mode-blank"], ["成交客户", 2, "缴费年限", "pay-years-blank"],
+        ["成交客户", 4, "缴费年限", "single-premium-years"],
+        ["成交客户", 5, "交费方式", "optional-value-dropped"], ["成交客户", 5, "缴费年限", "optional-value-dropped"],
+    ]
+    assert book.closed[0].get("pay_mode") is None and len(book.closed) == 4
+    assert all(i.severity == "warning" and i.column_letter for i in book.issues)
+    assert book.closed[2].issues[0].code == "single-premium-years" and "10 年" in book.closed[2].issues[0].message
 
 
 @pytest.mark.parametrize("over,expected", [
@@ -205,7 +224,8 @@ def test_validator_codes_are_registered():
         "missing-required", "invalid-phone", "invalid-date", "ambiguous-date", "future-date", "invalid-choice",
         "invalid-number", "duplicate-policy", "totals-row", "optional-value-dropped", "phone-is-agent",
         "shared-phone", "suspicious-text", "name-too-long", "unknown-client", "unknown-column",
-        "duplicate-column", "missing-column", "agent-info-missing",
+        "duplicate-column", "missing-column", "agent-info-missing", "pay-mode-blank", "pay-years-blank",
+        "single-premium-years",
     }
     assert produced <= {c for c, t in ISSUE_TYPES.items() if t.scope != "file"}
 
