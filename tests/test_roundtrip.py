@@ -269,15 +269,15 @@ def test_drop_done_matches_client_kind_date_and_policy():
         return Task(day, kind, key, "甲", None, "A", "宠爱", "事项", "动作", ref=ref)
 
     rec = Record("成交客户", 2, {"client_id": "C1"}, client_key="C1")
-    svc = Record("服务记录", 2, {"client": "c1", "task": task_tag("宽限期提醒", date(2026, 9, 6), "P1")})
+    svc = Record("服务记录", 2, {"client": "c1", "task": task_tag("交费确认", date(2026, 9, 6), "P1")})
     book = Book("x.xlsx", AgentInfo("1", "王"), closed=[rec], services=[svc])
-    tasks = [task("lapse_warning", date(2026, 9, 6), ref="P1"),   # done: same policy
-             task("lapse_warning", date(2026, 9, 6), ref="P2"),   # another policy that day
-             task("lapse_warning", date(2026, 9, 6), key="C2", ref="P1"),  # another client
+    tasks = [task("premium_check", date(2026, 9, 6), ref="P1"),   # done: same policy
+             task("premium_check", date(2026, 9, 6), ref="P2"),   # another policy that day
+             task("premium_check", date(2026, 9, 6), key="C2", ref="P1"),  # another client
              task("festival", date(2026, 12, 25), key="C2", ref="圣诞"),
              task("festival", date(2026, 12, 25), ref="圣诞")]
     trip = Roundtrip(None, "", done_groups={("节日问候", date(2026, 12, 25))})
     kept = drop_done(tasks, book, trip)
-    assert [(t.client_key, t.kind, t.ref) for t in kept] == [("C1", "lapse_warning", "P2"),
-                                                             ("C2", "lapse_warning", "P1")]
+    assert [(t.client_key, t.kind, t.ref) for t in kept] == [("C1", "premium_check", "P2"),
+                                                             ("C2", "premium_check", "P1")]
     assert drop_done(tasks, Book("x.xlsx", AgentInfo("1", "王"))) == tasks
