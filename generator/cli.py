@@ -20,6 +20,7 @@ from rich.table import Table
 from . import exits, pipeline
 from .models import Book, RunResult
 from .rules import DEFAULT_RULES_PATH, Rules, RulesError, load_rules
+from .runargs import RunArgumentError, check_run_date
 
 STATUS_TEXT = {"ok": "[green]通过[/]", "warnings": "[yellow]有问题[/]", "failed": "[red]无法使用[/]"}
 SEVERITY_TEXT = {"error": "[red]错误[/]", "warning": "[yellow]警告[/]"}
@@ -35,6 +36,31 @@ class RunBusy(click.ClickException):
     """Another run holds the output folder or the history store (exit 3)."""
 
     exit_code = exits.BUSY
+
+
+class RunDate(click.ParamType):
+    """A date written YYYY-MM-DD inside the range a run supports (Chinese messages)."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            day = value
+        else:
+            try:
+                day = datetime.strptime(str(value).strip(), "%Y-%m-%d").date()
+            except ValueError:
+                self.fail(f"“{value}”不是 YYYY-MM-DD 格式的日期（例如 2026-11-23）", param, ctx)
+        try:
+            return check_run_date(day, "日期")
+        except RunArgumentError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def _exit_code(result: RunResult, exit_zero: bool) -> int:
+    """--exit-zero forgives rejected rows only; an internal error always shows."""
+    code = result.exit_code
+    return exits.OK if exit_zero and code == exits.REJECTED else code
 
 
 def _console(err: bool = False) -> Console:
@@ -57,7 +83,7 @@ def rules_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def today_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
-        "--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+        "--today", type=RunDate(), default=None,
         help="Run date (YYYY-MM-DD) for future-date checks and plans; default: the real date.",
     )(fn)
 
@@ -80,11 +106,38 @@ def exit_zero_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
-def _day(value: datetime | None) -> date:
-    return value.date() if value else date.today()
+def _day(value: date | None) -> date:
+    return value or date.today()
 
 
-@click.group(epilog=exits.help_text())
+class InternalProblem(click.ClickException):
+    """An exception nobody expected: a bug in Pasture, not in the input (exit 4)."""
+
+    exit_code = exits.INTERNAL
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"内部错误：{self.message}", err=True)
+
+
+class PastureGroup(click.Group):
+    """The command group; an unexpected exception becomes exit 4 with a clear message
+    (the traceback is printed for the maintainers), never a bare traceback with exit 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            import traceback
+
+            traceback.print_exc(file=sys.stderr)
+            raise InternalProblem(
+                f"{type(exc).__name__}: {exc}。这是 Pasture 的问题，不是你的数据的问题；"
+                f"请把上面的错误信息发给维护者。已写出的文件都是完整的（先写临时文件再改名）。") from exc
+
+
+@click.group(cls=PastureGroup, epilog=exits.help_text())
 @click.version_option(package_name="pasture")
 def cli() -> None:
     """Pasture (客户牧场): grade insurance clients and plan their service.
@@ -119,15 +172,15 @@ def cli() -> None:
 @click.option("--history", "history_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="History store (SQLite) remembering each run; default: pasture.db in the site project or OUT.")
 @click.option("--no-history", is_flag=True, help="Do not read or record history (no 等级变化, no trends).")
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+@click.option("--since", type=RunDate(), default=None,
               help="Baseline date of the quadrant migration page (default: about a month back).")
 @click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="Run agents in a local process pool or on a Dask cluster.")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Dask scheduler address (e.g. tcp://HOST:8786) for --executor dask.")
-def build(inputs: tuple[Path, ...], out_dir: Path, rules_path: Path | None, today: datetime | None, as_json: bool,
+def build(inputs: tuple[Path, ...], out_dir: Path, rules_path: Path | None, today: date | None, as_json: bool,
           exit_zero: bool, jobs: int | None, site: bool, site_project: Path | None, site_engine: str,
-          mask_agents: bool, no_cache: bool, days: int | None, history_path: Path | None, no_history: bool, since: datetime | None,
+          mask_agents: bool, no_cache: bool, days: int | None, history_path: Path | None, no_history: bool, since: date | None,
           executor: str, scheduler: str | None) -> None:
     """Validate and grade agent books; write one workbook per agent and report.json.
 
@@ -150,7 +203,7 @@ def build(inputs: tuple[Path, ...], out_dir: Path, rules_path: Path | None, toda
                                 site_project=site_project, site_engine=site_engine, rules_path=rules_path,
                                 mask_agents=mask_agents,
                                 use_cache=not no_cache, scheduler=scheduler if executor == "dask" else None,
-                                days=days, history=history, since=since.date() if since else None)
+                                days=days, history=history, since=since)
     if as_json:
         click.echo(json.dumps(pipeline.report_dict(result), ensure_ascii=False, indent=2, default=str))
     else:
@@ -162,7 +215,7 @@ def build(inputs: tuple[Path, ...], out_dir: Path, rules_path: Path | None, toda
             _console().print(f"网站：{out_dir / 'site' / 'index.html'}（可直接双击打开，无需联网）")
         elif site:
             _console(err=True).print("未安装网站组件，跳过网站：pip install -e \".[site]\"")
-    sys.exit(0 if exit_zero else result.exit_code)
+    sys.exit(_exit_code(result, exit_zero))
 
 
 @cli.command()
@@ -172,7 +225,7 @@ def build(inputs: tuple[Path, ...], out_dir: Path, rules_path: Path | None, toda
 @json_option
 @exit_zero_option
 @jobs_option
-def validate(inputs: tuple[Path, ...], rules_path: Path | None, today: datetime | None, as_json: bool,
+def validate(inputs: tuple[Path, ...], rules_path: Path | None, today: date | None, as_json: bool,
              exit_zero: bool, jobs: int | None) -> None:
     """Check agent books and say exactly what to fix; writes nothing.
 
@@ -188,7 +241,7 @@ def validate(inputs: tuple[Path, ...], rules_path: Path | None, today: datetime 
     else:
         _print_issues(result)
         _print_summary(result)
-    sys.exit(0 if exit_zero else result.exit_code)
+    sys.exit(_exit_code(result, exit_zero))
 
 
 @cli.command()
@@ -229,7 +282,7 @@ def template(out_path: Path, kind: str, kano: bool, rules_path: Path | None) -> 
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
 @today_option
 def sample(agents: int, seed: int, rows: int | None, clean: bool, csv_agents: int, out_dir: Path,
-           today: datetime | None) -> None:
+           today: date | None) -> None:
     """Write realistic synthetic agent books (no real people).
 
     \b
@@ -387,6 +440,10 @@ def _print_summary(result: RunResult) -> None:
         f"共 {report['files']} 个文件：通过 {report['ok']}，有问题 {report['warnings']}，无法使用 {report['failed']}；"
         f"读取 {report['rows']['read']} 行，录入 {report['rows']['accepted']}，拒绝 {report['rows']['rejected']}。"
     )
+    broken = sum(1 for b in result.books if any(i.code == "internal-error" for i in b.issues))
+    if broken:
+        console.print(f"[red]{broken} 个文件因程序内部错误没有处理完（退出码 {exits.INTERNAL}）。"
+                      f"这不是数据的问题，请把屏幕上的错误信息发给维护者。[/]")
 
 
 class _reraise:

@@ -40,6 +40,7 @@ __all__ = [
     "top_repeated_phone",
     "apply_findings",
     "branch_summary",
+    "duplicate_agent_ids",
     "workbook_name",
 ]
 
@@ -258,6 +259,28 @@ def apply_findings(book: Book, findings: Iterable[Finding]) -> list[Issue]:
         if isinstance(book.kpis.get("issues"), dict):
             book.kpis["issues"]["warning"] = book.kpis["issues"].get("warning", 0) + len(added)
     return added
+
+
+def duplicate_agent_ids(books: Iterable[Book]) -> tuple[list[Finding], set[str]]:
+    """Books (not failed) sharing one 工号: a ``duplicate-agent-id`` finding on each, and
+    the sources that must stay out of the history store — all but the first in input
+    order — since history is kept per 工号 and the two books would overwrite each other.
+    """
+    by_id: dict[str, list[str]] = defaultdict(list)
+    for book in books:
+        if book.status != "failed" and book.agent.agent_id:
+            by_id[book.agent.agent_id].append(book.source)
+    found: list[Finding] = []
+    excluded: set[str] = set()
+    for agent_id, sources in by_id.items():
+        if len(sources) < 2:
+            continue
+        excluded.update(sources[1:])
+        for source in sources:
+            others = "、".join(s for s in sources if s != source)
+            found.append(Finding("duplicate-agent-id", source, sheet=AGENT_SHEET, column="工号", value=agent_id,
+                                 detail=others))
+    return found, excluded
 
 
 def branch_summary(findings: Iterable[Finding], *, agents: int | None = None) -> dict[str, Any]:

@@ -204,6 +204,14 @@ _TYPES = [
     IssueType("output-name-collision", "warning", "sheet", "与其他文件的代理人重名",
               "本文件与“{detail}”的工号和姓名相同，工作簿改名为“{value}”，没有覆盖对方。",
               "每位代理人只提交一个文件；核对“代理人”工作表中的工号和姓名。"),
+    IssueType("duplicate-agent-id", "warning", "sheet", "与其他文件的工号相同",
+              "工号“{value}”也用在“{detail}”中。",
+              "一位代理人只交一本档案，工号不能重复；工号填错的请改正。两本档案工号相同时，只有排在前面的"
+              "一本读取并记入历史（等级变化、趋势），另一本不读取也不记录，以免两本互相覆盖历史。"),
+    IssueType("internal-error", "error", "file", "程序内部错误",
+              "处理本文件时程序出错（{detail}），本文件没有生成工作簿；其他文件照常处理。",
+              "这不是表格填写的问题：请把这条提示、report.json 和运行时屏幕上的错误信息发给维护者。"
+              "在修复之前，可以检查本文件最近改动过的行。"),
     # -- branch level: across agents' books (integrity.py); warnings, rows are kept --
     IssueType("cross-agent-client", "warning", "row", "客户同时登记在其他代理人名下",
               "客户“{value}”（同一电话、同一姓名）也登记在代理人 {detail} 的客户表中。",

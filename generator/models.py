@@ -184,7 +184,10 @@ class RunResult:
     @property
     def exit_code(self) -> int:
         """0 when every row of every file was accepted and the site was published whole,
-        1 when anything was rejected or a page could not be built."""
+        1 when anything was rejected or a page could not be built, 4 when a file failed on
+        an internal error (a bug; see :mod:`generator.exits`)."""
+        if any(i.code == "internal-error" for b in self.books for i in b.issues):
+            return 4
         if any(i["severity"] == "error" for i in self.site_issues):
             return 1
         for b in self.books:

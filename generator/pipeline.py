@@ -33,10 +33,11 @@ from .campaign import campaign_partial
 from .classify import classify_book
 from .fsutil import atomic_write
 from .branch_index import INDEX_NAME, BranchIndex
-from .integrity import apply_findings, branch_summary, phone_uses, workbook_name
+from .integrity import apply_findings, branch_summary, duplicate_agent_ids, phone_uses
 from .history import DEFAULT_DB_NAME, Store, enrich_book, open_store
 from .ics import write_ics
 from .activity import activity_kpis
+from .placing import place_workbooks
 from .segments import segment_book
 from .plan import counts as task_counts
 from .plan import plan_book, quota_series, reminder_days
@@ -44,6 +45,7 @@ from .issues import RowCount, make_issue
 from .models import AgentInfo, Book, RunResult
 from .read import Source, UnreadableFile, discover, read_source
 from .rules import Rules, load_rules
+from .runargs import check_run_date
 from .runlock import Run, lock_run, sweep_leftovers
 from .validate import validate_book
 
@@ -84,28 +86,36 @@ def process_source(source: Source, rules: Rules, *, today: date, days: int | Non
         log.exception("unexpected error reading %s", source.display)
         return _failed(source, "file-unreadable", f"读取时出现意外错误（{type(exc).__name__}）")
     t_read = time.perf_counter()
-    trip = roundtrip.read_back(raw)  # a workbook Pasture wrote: derived columns dropped
-    book = validate_book(raw, rules, today=today)
-    if trip is None and (refused := roundtrip.superseded(book, workbook_agents)) is not None:
-        return refused
-    roundtrip.after_validate(book, trip, rules, today=today)  # 完成 calendar rows → 服务记录
-    t_validate = time.perf_counter()
-    classify_book(book, rules, today=today)
-    # Memory: referral chains, CVE and, with a history store, changes since last time.
-    enrich_book(book, rules, today=today, store=history)
-    book.extras["campaign"] = campaign_partial(book, rules).to_dict()
-    book.kpis["segments"] = segment_book(book, rules, today=today)
-    t_classify = time.perf_counter()
-    book.tasks = roundtrip.drop_done(plan_book(book, rules, today=today, days=days), book, trip)
-    book.quota = quota_series(book, rules, today=today)
-    book.kpis["calendar"] = task_counts(book.tasks, today)
-    book.kpis["quota"] = {
-        "days": len(book.quota),
-        "registered": sum(n for _, n, _ in book.quota),
-        "target": sum(t for _, _, t in book.quota),
-        "days_met": sum(1 for _, n, t in book.quota if n >= t),
-    }
-    book.kpis["activity"] = activity_kpis(book, rules, today=today)
+    # Past reading, an exception is a bug, not bad input: it fails this agent alone.
+    step, book = "校验", None
+    try:
+        trip = roundtrip.read_back(raw)  # a workbook Pasture wrote: derived columns dropped
+        book = validate_book(raw, rules, today=today)
+        if trip is None and (refused := roundtrip.superseded(book, workbook_agents)) is not None:
+            return refused
+        roundtrip.after_validate(book, trip, rules, today=today)  # 完成 calendar rows → 服务记录
+        t_validate = time.perf_counter()
+        step = "分级"
+        classify_book(book, rules, today=today)
+        # Memory: referral chains, CVE and, with a history store, changes since last time.
+        step = "历史对比与转介绍"
+        enrich_book(book, rules, today=today, store=history)
+        book.extras["campaign"] = campaign_partial(book, rules).to_dict()
+        book.kpis["segments"] = segment_book(book, rules, today=today)
+        t_classify = time.perf_counter()
+        step = "服务日历"
+        book.tasks = roundtrip.drop_done(plan_book(book, rules, today=today, days=days), book, trip)
+        book.quota = quota_series(book, rules, today=today)
+        book.kpis["calendar"] = task_counts(book.tasks, today)
+        book.kpis["quota"] = {
+            "days": len(book.quota),
+            "registered": sum(n for _, n, _ in book.quota),
+            "target": sum(t for _, _, t in book.quota),
+            "days_met": sum(1 for _, n, t in book.quota if n >= t),
+        }
+        book.kpis["activity"] = activity_kpis(book, rules, today=today)
+    except Exception as exc:
+        return internal_failure(source, step, exc, book)
     t_plan = time.perf_counter()
     book.timings.update(read=t_read - clock, validate=t_validate - t_read, classify=t_classify - t_validate,
                         plan=t_plan - t_classify)
@@ -116,11 +126,14 @@ def run_job(job: Job) -> Book:
     """Worker body: process one source, write its workbook to staging, return it slim."""
     book = process_source(job.source, job.rules, today=job.today, days=job.days, history=job.history,
                           workbook_agents=job.workbook_agents)
-    if job.findings:
-        apply_findings(book, job.findings)
-    if book.status != "failed":
-        # Kept through slimming (and in the cache) for the branch-level phone checks.
-        book.extras["phones"] = [list(astuple(u)) for u in phone_uses(book)]
+    try:
+        if job.findings:
+            apply_findings(book, job.findings)
+        if book.status != "failed":
+            # Kept through slimming (and in the cache) for the branch-level phone checks.
+            book.extras["phones"] = [list(astuple(u)) for u in phone_uses(book)]
+    except Exception as exc:
+        book = internal_failure(job.source, "营业部交叉检查", exc, book)
     if job.staging is not None and book.status != "failed":
         from .workbook import write_agent_workbook
 
@@ -137,10 +150,10 @@ def run_job(job: Job) -> Book:
             book.timings["ics"] = time.perf_counter() - clock
             book.calendar_output = str(ics)
         except Exception as exc:  # one unwritable workbook must not stop the branch
-            log.exception("could not write workbook for %s", job.source.display)
-            book.issues.append(make_issue("file-unreadable", file=book.source,
-                                          detail=f"无法生成工作簿（{type(exc).__name__}）"))
-            book.status = "failed"
+            for path in (book.output, book.calendar_output):
+                if path:
+                    Path(path).unlink(missing_ok=True)
+            book = internal_failure(job.source, "生成工作簿", exc, book)
     if not job.keep_records:
         book.closed, book.prospects, book.services, book.tasks = [], [], [], None
         book.referrals, book.grade_changes = None, None  # they hold client names
@@ -151,6 +164,17 @@ def run_job(job: Job) -> Book:
 def workbook_agents(sources: list[Source]) -> frozenset[str]:
     """工号 of the Pasture workbooks among the sources: their agents' originals are refused."""
     return frozenset(filter(None, (roundtrip.workbook_agent(s.path) for s in sources if s.kind == "xlsx")))
+
+
+def internal_failure(source: Source, step: str, exc: Exception, book: Book | None = None) -> Book:
+    """A bug hit while processing one agent: that agent is ``failed`` with an
+    ``internal-error`` issue (exit code 4), the others go on. The traceback goes to the log;
+    the report names only the step and the exception type (its text may hold client data)."""
+    log.error("internal error (%s) processing %s", step, source.display, exc_info=exc)
+    failed = _failed(source, "internal-error", f"{step}：{type(exc).__name__}")
+    if book is not None:
+        failed.agent = book.agent
+    return failed
 
 
 def _failed(source: Source, code: str, detail: str) -> Book:
@@ -256,7 +280,7 @@ def validate(
 ) -> RunResult:
     """Check books without writing anything; the result carries every issue and record."""
     rules = rules or load_rules()
-    today = today or date.today()
+    today = check_run_date(today or date.today())
     sources, branch_sources = _split_sources(inputs)
     handed_in = workbook_agents(sources)
     work = [Job(s, i, rules, today, None, keep_records=True, days=days, workbook_agents=handed_in)
@@ -303,7 +327,7 @@ def build(
     zensical); a page or a site that cannot be built is in ``result.site_issues``.
     """
     rules = rules or load_rules()
-    today = today or date.today()
+    today = check_run_date(today or date.today())
     out = Path(out_dir).resolve()  # workers and renames must not depend on the cwd
     out.mkdir(parents=True, exist_ok=True)
     history_path = _history_path(history, out, site_project)
@@ -432,10 +456,14 @@ def _run_books(sources: list[Source], out: Path, workbooks: Path, rules: Rules, 
     # so their workbooks carry the warnings too.
     index.keep_only(s.display for s in sources)
     findings = index.findings([b.source for b in slots if b is not None and b.status != "failed"])
+    # Two books with one 工号: both warned; only the first reads and records history.
+    duplicates, no_history = duplicate_agent_ids(b for b in slots if b is not None)
+    findings += duplicates
     flagged: dict[str, list[Any]] = {}
     for finding in findings:
         flagged.setdefault(finding.source, []).append(finding)
-    redo = [Job(source, i, rules, today, workbooks, keep_records, days, worker_history, tuple(flagged[source.display]),
+    redo = [Job(source, i, rules, today, workbooks, keep_records, days,
+                None if source.display in no_history else worker_history, tuple(flagged[source.display]),
                 token=run.token, workbook_agents=handed_in)
             for i, source in enumerate(sources) if source.display in flagged]
     for job, book in zip(redo, _run_jobs(redo, jobs, scheduler)):
@@ -444,15 +472,15 @@ def _run_books(sources: list[Source], out: Path, workbooks: Path, rules: Rules, 
         keys.pop(job.index, None)  # never cache a book whose warnings depend on other books
         reused.pop(job.index, None)
     books = [b for b in slots if b is not None]
-    _place_workbooks(books, sources, workbooks, cache, keys, reused, token=run.token)
+    place_workbooks(books, sources, workbooks, cache, keys, reused, token=run.token)
     integrity = branch_summary(findings, agents=len(books))
     if store is not None:
-        _record_history(store, books, index, keys, reused, today, rules)
+        _record_history(store, books, index, keys, reused, today, rules, skip=no_history)
     return RunResult(books=books, today=today, out_dir=out, integrity=integrity)
 
 
 def _record_history(store: Store, books: list[Book], index: BranchIndex, keys: dict[int, str],
-                    reused: dict[int, str | None], today: date, rules: Rules) -> None:
+                    reused: dict[int, str | None], today: date, rules: Rules, skip: set[str]) -> None:
     """Record today's snapshot; a same-day rerun keeps the rows of reused agents that
     were recorded from the same result (same digest) instead of writing them again.
 
@@ -465,7 +493,7 @@ def _record_history(store: Store, books: list[Book], index: BranchIndex, keys: d
             if i in reused and ids[books[i].agent.agent_id] == 1}
     kept = store.begin(today, rules_version=rules.version, keep=keep)
     for i, book in enumerate(books):
-        if i in reused and book.agent.agent_id in kept:
+        if (i in reused and book.agent.agent_id in kept) or book.source in skip:
             continue
         book.history_rows = index.history_rows(book.source)
         store.add_book(book, digest=digests.get(i))
@@ -486,58 +514,6 @@ def _park(index: BranchIndex, key: str, book: Book) -> None:
     book.history_rows = None
 
 
-def _place_workbooks(books: list[Book], sources: list[Source], workbooks: Path, cache: AgentCache | None,
-                     keys: dict[int, str], reused: dict[int, str | None] | None = None, *,
-                     token: str = "run") -> None:
-    """Give every workbook its final name, in input order, and drop stale ones.
-
-    Names are decided here, not in the workers, so a clash never depends on timing.
-    Each move is an atomic rename: an old workbook is replaced whole or not at all.
-    """
-    used: dict[str, str] = {}
-    moves: list[tuple[Book, Path, str]] = []
-    for book in books:
-        if book.output:
-            name, warnings = workbook_name(book.agent, used, source=book.source)
-            warnings = [w for w in warnings if w not in book.issues]  # a cached book has them already
-            if warnings:
-                # Said in the report (and on the dashboards); the workbook was already written.
-                book.issues.extend(warnings)
-                book.status = "warnings" if book.status == "ok" else book.status
-            current = Path(book.output) if Path(book.output).is_absolute() else workbooks.parent / book.output
-            moves.append((book, current, name))
-    # A cached workbook may have to move onto a name another one still holds: park first.
-    parked = []
-    for n, (book, current, name) in enumerate(moves):
-        if current != workbooks / name:
-            park = workbooks / f".move-{token}-{n:06d}.xlsx"
-            os.replace(current, park)
-            parked.append((book, park, name))
-        else:
-            parked.append((book, current, name))
-    calendars = workbooks.parent / "calendars"
-    calendars.mkdir(exist_ok=True)
-    for book, current, name in parked:
-        if current != workbooks / name:
-            os.replace(current, workbooks / name)
-        book.output = f"workbooks/{name}"
-        ics_name = name[: -len(".xlsx")] + ".ics"
-        if book.calendar_output and Path(book.calendar_output).is_absolute():
-            os.replace(book.calendar_output, calendars / ics_name)
-        book.calendar_output = f"calendars/{ics_name}" if (calendars / ics_name).exists() else None
-    keep = {name.casefold() for _, _, name in moves}
-    for folder, suffix in ((workbooks, ".xlsx"), (calendars, ".ics")):
-        for stale in folder.glob(f"*{suffix}"):
-            if stale.name.startswith("."):
-                continue  # a temporary: swept under the lock at the start of a run, never here
-            if stale.name[: -len(suffix)].casefold() + ".xlsx" not in keep:
-                stale.unlink()  # an agent no longer in the input; these folders are ours alone
-    if cache is not None:
-        reused = reused or {}
-        for i, (source, book) in enumerate(zip(sources, books)):
-            # A reused entry is written again only when its workbook's name changed.
-            if i in keys and (i not in reused or reused[i] != book.output):
-                cache.put(source, keys[i], book)
 
 
 def report_dict(result: RunResult) -> dict[str, Any]:

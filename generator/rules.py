@@ -15,7 +15,7 @@ import calendar
 import itertools
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -36,7 +36,16 @@ class RulesError(ValueError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # inf/nan would reach report.json as non-JSON and crash date arithmetic.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+# Upper bounds: generous for any real branch, small enough that date arithmetic and
+# loops over days stay finite (a 1e9-day window crashed `build` after `rules check` passed).
+MAX_DAYS = 3660  # ten years, the longest calendar window (`--days` has the same cap)
+MAX_POINTS = 1_000_000.0
+RULES_YEARS = (1900, 2200)  # campaign dates; run dates use the same range (see cli --today)
+DaysCount = Annotated[int, Field(gt=0, le=MAX_DAYS)]
 
 
 class Condition(_Strict):
@@ -62,14 +71,14 @@ class QuadrantRule(Condition):
 
 class TrustSignals(_Strict):
     sources: list[str] = Field(default_factory=list)
-    min_policies: int | None = None
+    min_policies: int | None = Field(None, ge=0, le=1000)
     made_referral: bool = False
-    min_tenure_years: float | None = None
+    min_tenure_years: float | None = Field(None, ge=0, le=100)
 
 
 class Derive(_Strict):
     capability_high_when_economy: list[str] = Field(default_factory=lambda: ["好"])
-    trust_high_when: TrustSignals = Field(default_factory=TrustSignals)
+    trust_high_when: TrustSignals = Field(default_factory=TrustSignals)  # type: ignore[arg-type]
 
 
 class Quadrants(_Strict):
@@ -96,16 +105,16 @@ Feb29Policy = Literal["feb_28", "mar_1"]
 
 
 class Cadence(_Strict):
-    visit_every_days: int = Field(90, gt=0)
-    strategic_every_days: int = Field(60, gt=0)
-    callbacks_after_sale_days: list[int] = Field(default_factory=lambda: [7, 30, 90, 180])
-    grace_period_days: int = Field(60, ge=0)
-    premium_reminder_days_before: int = Field(15, ge=0)
-    prospect_daily_quota: int = Field(3, ge=0)
+    visit_every_days: int = Field(90, gt=0, le=MAX_DAYS)
+    strategic_every_days: int = Field(60, gt=0, le=MAX_DAYS)
+    callbacks_after_sale_days: list[DaysCount] = Field(default_factory=lambda: [7, 30, 90, 180], max_length=50)
+    grace_period_days: int = Field(60, ge=0, le=366)
+    premium_reminder_days_before: int = Field(15, ge=0, le=366)
+    prospect_daily_quota: int = Field(3, ge=0, le=1000)
     # The service calendar (plan.py); see the comments in rules.yaml.
-    calendar_window_days: int = Field(90, gt=0)
-    callback_overdue_days: int = Field(30, ge=0)
-    greeting_reminder_days_before: int = Field(3, ge=0)
+    calendar_window_days: int = Field(90, gt=0, le=MAX_DAYS)
+    callback_overdue_days: int = Field(30, ge=0, le=MAX_DAYS)
+    greeting_reminder_days_before: int = Field(3, ge=0, le=366)
     lunar_leap_month: LeapMonthPolicy = "leap_if_present"
     lunar_missing_30th: Missing30thPolicy = "last_day"
     feb29_in_common_years: Feb29Policy = "feb_28"
@@ -149,11 +158,11 @@ class Targets(_Strict):
 class Cve(_Strict):
     """Client value evaluation (客户价值评估): points per unit of what a client brought."""
 
-    per_10k_premium: float = Field(1, ge=0)  # per 10,000 yuan of annual premium (all policies)
-    per_policy: float = Field(1, ge=0)
-    per_direct_referral: float = Field(3, ge=0)  # each client this client introduced
-    per_indirect_referral: float = Field(1, ge=0)  # each client further down their chain
-    per_tenure_year: float = Field(0.5, ge=0)  # each full year since the first policy
+    per_10k_premium: float = Field(1, ge=0, le=MAX_POINTS)  # per 10,000 yuan of annual premium (all policies)
+    per_policy: float = Field(1, ge=0, le=MAX_POINTS)
+    per_direct_referral: float = Field(3, ge=0, le=MAX_POINTS)  # each client this client introduced
+    per_indirect_referral: float = Field(1, ge=0, le=MAX_POINTS)  # each client further down their chain
+    per_tenure_year: float = Field(0.5, ge=0, le=MAX_POINTS)  # each full year since the first policy
     count_prospects: bool = True  # referred prospects (not yet closed) count as referrals
 
 
@@ -183,7 +192,7 @@ class Segments(_Strict):
 
 
 class Limits(_Strict):
-    name_max_length: int = Field(50, gt=0)
+    name_max_length: int = Field(50, gt=0, le=1000)
 
 
 # -- branch level: survey, complaints, campaigns (domain.md §9) ---------------------
@@ -238,9 +247,9 @@ class Complaints(_Strict):
     # Canonical category → synonyms, like a vocabulary; a plain list is accepted too.
     categories: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_COMPLAINT_CATEGORIES))
     # Two clocks: the first response (0 = the same day, 1 = the same day or the next) and closure.
-    first_response_days: int = Field(1, ge=0)
-    open_limit_days: int = Field(30, gt=0)
-    age_buckets_days: list[int] = Field(default_factory=lambda: [7, 30, 90])
+    first_response_days: int = Field(1, ge=0, le=MAX_DAYS)
+    open_limit_days: int = Field(30, gt=0, le=MAX_DAYS)
+    age_buckets_days: list[int] = Field(default_factory=lambda: [7, 30, 90], max_length=20)
 
     @field_validator("categories", mode="before")
     @classmethod
@@ -250,8 +259,8 @@ class Complaints(_Strict):
     @field_validator("age_buckets_days")
     @classmethod
     def _ascending(cls, v: list[int]) -> list[int]:
-        if any(b <= 0 for b in v) or v != sorted(set(v)):
-            raise ValueError("age_buckets_days 应是从小到大、互不相同的正整数")
+        if any(b <= 0 or b > MAX_DAYS for b in v) or v != sorted(set(v)):
+            raise ValueError(f"age_buckets_days 应是从小到大、互不相同、不超过 {MAX_DAYS} 的正整数")
         return v
 
     @model_validator(mode="after")
@@ -262,8 +271,8 @@ class Complaints(_Strict):
 
 
 class CampaignPoints(_Strict):
-    branch: float = Field(1, ge=0)  # points per 10,000 yuan for the branch (营业部)
-    agent: float = Field(2, ge=0)  # points per 10,000 yuan for the selling agent
+    branch: float = Field(1, ge=0, le=MAX_POINTS)  # points per 10,000 yuan for the branch (营业部)
+    agent: float = Field(2, ge=0, le=MAX_POINTS)  # points per 10,000 yuan for the selling agent
 
 
 class Campaign(_Strict):
@@ -272,12 +281,16 @@ class Campaign(_Strict):
     end: date
     products: list[str] | Literal["all"] = "all"
     points_per_10k: CampaignPoints = Field(default_factory=CampaignPoints)  # type: ignore[arg-type]
-    monthly_target_points: float = Field(0, ge=0)  # per agent and month
+    monthly_target_points: float = Field(0, ge=0, le=MAX_POINTS * 100)  # per agent and month
 
     @model_validator(mode="after")
     def _period(self) -> "Campaign":
         if self.end < self.start:
             raise ValueError(f"活动“{self.name}”的结束日期早于开始日期")
+        if not (RULES_YEARS[0] <= self.start.year and self.end.year <= RULES_YEARS[1]):
+            raise ValueError(f"活动“{self.name}”的日期应在 {RULES_YEARS[0]}–{RULES_YEARS[1]} 年之间")
+        if (self.end - self.start).days > MAX_DAYS:
+            raise ValueError(f"活动“{self.name}”长于 {MAX_DAYS} 天")
         return self
 
 
@@ -293,7 +306,7 @@ OPTIONAL_VOCABULARIES: dict[str, dict[str, list[str]]] = {
 class Rules(_Strict):
     """The whole rules file, validated."""
 
-    version: int = 1
+    version: int = Field(1, ge=1, le=1_000_000)
     vocabularies: dict[str, dict[str, list[str]]]
     grading: dict[Book, list[GradeRule]]
     actions: dict[Book, dict[str, list[str]]]
@@ -461,6 +474,50 @@ def load_rules(path: str | Path | None = None) -> Rules:
         lines = []
         for err in exc.errors():
             loc = ".".join(str(p) for p in err["loc"])
-            msg = err["msg"].removeprefix("Value error, ")
+            msg = _explain(err)
             lines.append(f"  - {loc}: {msg}" if loc else f"  - {msg}")
         raise RulesError(f"规则文件 {where} 有 {len(lines)} 处问题：\n" + "\n".join(lines)) from exc
+
+
+# pydantic's messages are English; say the common ones in Chinese, with the value given.
+_EXPLAIN = {
+    "less_than_equal": "应不大于 {le}",
+    "less_than": "应小于 {lt}",
+    "greater_than_equal": "应不小于 {ge}",
+    "greater_than": "应大于 {gt}",
+    "finite_number": "应是有限的数（不能是 inf 或 nan）",
+    "int_type": "应是整数",
+    "int_parsing": "应是整数",
+    "int_from_float": "应是整数（不能有小数）",
+    "float_type": "应是数字",
+    "float_parsing": "应是数字",
+    "bool_type": "应是 true 或 false",
+    "bool_parsing": "应是 true 或 false",
+    "string_type": "应是文字",
+    "missing": "缺少这一项",
+    "extra_forbidden": "不认识的设置项（是否拼写错误？）",
+    "literal_error": "应为 {expected} 之一",
+    "date_parsing": "应是日期（YYYY-MM-DD）",
+    "date_from_datetime_parsing": "应是日期（YYYY-MM-DD）",
+    "date_type": "应是日期（YYYY-MM-DD）",
+    "too_long": "最多 {max_length} 项",
+    "too_short": "至少 {min_length} 项",
+    "string_too_short": "不能为空",
+    "list_type": "应是列表",
+    "dict_type": "应是键值对（映射）",
+}
+
+
+def _explain(err: Any) -> str:
+    """One validation error in Chinese (pydantic's own text for the rare kinds)."""
+    template = _EXPLAIN.get(err["type"])
+    if template is None:
+        return str(err["msg"]).removeprefix("Value error, ")
+    try:
+        text = template.format(**err.get("ctx", {}))
+    except (KeyError, IndexError):
+        text = template
+    given = err.get("input")
+    if err["type"] != "missing" and isinstance(given, (int, float, str, bool)) and len(str(given)) <= 40:
+        text += f"，实际为 {given!r}" if isinstance(given, str) else f"，实际为 {given}"
+    return text

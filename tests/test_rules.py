@@ -136,3 +136,51 @@ def test_unparseable_yaml(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(RulesError, match="无法读取"):
         load_rules(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize("section,key,value,needle", [
+    ("cadence", "calendar_window_days", 1e9, "应不大于 3660"),
+    ("cadence", "visit_every_days", 10**12, "应不大于"),
+    ("cadence", "callbacks_after_sale_days", [7, 10**9], "应不大于"),
+    ("cadence", "grace_period_days", -1, "应不小于 0"),
+    ("cve", "per_policy", float("inf"), "inf"),
+    ("cve", "per_10k_premium", float("nan"), "有限"),
+    ("complaints", "open_limit_days", 1e9, "应不大于"),
+    ("limits", "name_max_length", 10**9, "应不大于"),
+])
+def test_absurd_rule_values_are_rejected_in_chinese(tmp_path, section, key, value, needle):
+    data = _default()
+    data.setdefault(section, {})[key] = value
+    with pytest.raises(RulesError) as err:
+        load_rules(_write(tmp_path, data))
+    assert f"{section}.{key}" in str(err.value) and needle in str(err.value)
+
+
+def test_campaign_dates_far_out_are_rejected(tmp_path):
+    data = _default()
+    data["campaigns"] = [{"name": "千年大计", "start": "2026-01-01", "end": "9999-12-31"}]
+    with pytest.raises(RulesError, match="千年大计"):
+        load_rules(_write(tmp_path, data))
+
+
+def test_rules_at_their_bounds_still_build(tmp_path):
+    """The bounds are safe: every cadence value at its maximum plans without a crash."""
+    from books import closed, prospect, write_book
+
+    from generator import build
+    from generator.rules import Cadence
+
+    data = _default()
+    for name, field in Cadence.model_fields.items():
+        top = next((m.le for m in field.metadata if getattr(m, "le", None) is not None), None)
+        if top is not None:
+            data["cadence"][name] = top
+    data["cadence"]["callbacks_after_sale_days"] = [1, 3660]
+    rules = load_rules(_write(tmp_path, data))
+    books = tmp_path / "books"
+    books.mkdir()
+    write_book(books / "A1001_张三.xlsx", [closed()], [prospect()])
+    from datetime import date
+
+    result = build(books, tmp_path / "out", rules=rules, today=date(2026, 11, 23), history=False)
+    assert [b.status for b in result.books] == ["ok"] and result.books[0].kpis["calendar"]

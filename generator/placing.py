@@ -1,0 +1,71 @@
+"""Output workbooks and calendars get their final names, in input order, in the main process.
+
+Workers write to per-run temporary names (``.part-<run token>-<index>``); once every
+book is in, :func:`place_workbooks` names each one (``<工号>_<姓名>.xlsx``, a clash gets a
+numbered suffix and a warning), moves it there with an atomic rename and removes the
+workbooks of agents no longer in the input.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .cache import AgentCache
+from .integrity import workbook_name
+from .models import Book
+from .read import Source
+
+
+def place_workbooks(books: list[Book], sources: list[Source], workbooks: Path, cache: AgentCache | None,
+                     keys: dict[int, str], reused: dict[int, str | None] | None = None, *,
+                     token: str = "run") -> None:
+    """Give every workbook its final name, in input order, and drop stale ones.
+
+    Names are decided here, not in the workers, so a clash never depends on timing.
+    Each move is an atomic rename: an old workbook is replaced whole or not at all.
+    """
+    used: dict[str, str] = {}
+    moves: list[tuple[Book, Path, str]] = []
+    for book in books:
+        if book.output:
+            name, warnings = workbook_name(book.agent, used, source=book.source)
+            warnings = [w for w in warnings if w not in book.issues]  # a cached book has them already
+            if warnings:
+                # Said in the report (and on the dashboards); the workbook was already written.
+                book.issues.extend(warnings)
+                book.status = "warnings" if book.status == "ok" else book.status
+            current = Path(book.output) if Path(book.output).is_absolute() else workbooks.parent / book.output
+            moves.append((book, current, name))
+    # A cached workbook may have to move onto a name another one still holds: park first.
+    parked = []
+    for n, (book, current, name) in enumerate(moves):
+        if current != workbooks / name:
+            park = workbooks / f".move-{token}-{n:06d}.xlsx"
+            os.replace(current, park)
+            parked.append((book, park, name))
+        else:
+            parked.append((book, current, name))
+    calendars = workbooks.parent / "calendars"
+    calendars.mkdir(exist_ok=True)
+    for book, current, name in parked:
+        if current != workbooks / name:
+            os.replace(current, workbooks / name)
+        book.output = f"workbooks/{name}"
+        ics_name = name[: -len(".xlsx")] + ".ics"
+        if book.calendar_output and Path(book.calendar_output).is_absolute():
+            os.replace(book.calendar_output, calendars / ics_name)
+        book.calendar_output = f"calendars/{ics_name}" if (calendars / ics_name).exists() else None
+    keep = {name.casefold() for _, _, name in moves}
+    for folder, suffix in ((workbooks, ".xlsx"), (calendars, ".ics")):
+        for stale in folder.glob(f"*{suffix}"):
+            if stale.name.startswith("."):
+                continue  # a temporary: swept under the lock at the start of a run, never here
+            if stale.name[: -len(suffix)].casefold() + ".xlsx" not in keep:
+                stale.unlink()  # an agent no longer in the input; these folders are ours alone
+    if cache is not None:
+        reused = reused or {}
+        for i, (source, book) in enumerate(zip(sources, books)):
+            # A reused entry is written again only when its workbook's name changed.
+            if i in keys and (i not in reused or reused[i] != book.output):
+                cache.put(source, keys[i], book)
