@@ -243,7 +243,7 @@ REFERRAL_CODES = frozenset({"unknown-referrer", "ambiguous-referrer", "referral-
 # Codes about the published site (generator/site.py), not about an input file.
 SITE_CODES = frozenset({"site-page-failed", "site-build-failed"})
 CROSS_AGENT_CODES = frozenset({"cross-agent-client", "branch-shared-phone", "phone-is-other-agent",
-                               "agent-phones-suspect"})
+                               "agent-phones-suspect", "duplicate-agent-id"})
 
 
 @dataclass

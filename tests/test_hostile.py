@@ -310,7 +310,9 @@ def test_agent_names_never_escape_or_overwrite(corpus):
         assert name.split(".")[0].upper() not in {"CON", "NUL", "PRN", "AUX"}
     wb = openpyxl.load_workbook(base / "out" / outputs["H04_same_agent.xlsx"])
     assert "H04_same_agent.xlsx" in wb["总览"]["A2"].value  # the clash kept its own data
-    assert by_source["C02_formulas_cached.xlsx"].status == "ok"
+    # One 工号 in two books: both are told (duplicate-agent-id), nothing else is wrong with C02.
+    assert {i.code for i in by_source["C02_formulas_cached.xlsx"].issues} == {"duplicate-agent-id"}
+    assert {"duplicate-agent-id", "output-name-collision"} <= {i.code for i in by_source["H04_same_agent.xlsx"].issues}
 
 
 # ------------------------------------------------------------------ default limits
