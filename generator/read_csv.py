@@ -62,9 +62,11 @@ def csv_rows(data: bytes, name: str) -> tuple[list[list[Any]], list[CellNote]]:
             start, line = line + 1, reader.line_num
             rows.append([None if v == "" else v for v in record])
             cells -= len(record)
-            if len(rows) >= zipguard.MAX_ROWS or len(record) > zipguard.MAX_COLUMNS:
-                raise UnreadableFile("file-too-large", f"{name} 超过 {zipguard.MAX_ROWS - 1:,} 行，"
-                                     f"或某一行超过 {zipguard.MAX_COLUMNS} 列")
+            if len(rows) >= zipguard.MAX_ROWS:
+                raise UnreadableFile("file-too-large", f"{name} 超过 {zipguard.MAX_ROWS - 1:,} 行")
+            if len(record) > zipguard.MAX_COLUMNS:
+                raise UnreadableFile("file-too-large", f"{name} 第 {len(rows)} 行有 {len(record)} 列，"
+                                     f"上限为 {zipguard.MAX_COLUMNS} 列")
             if cells < 0:
                 raise UnreadableFile("too-many-cells", f"超过 {zipguard.MAX_CELLS:,} 个")
             if line > start:

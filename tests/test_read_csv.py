@@ -1,6 +1,8 @@
 """CSV bytes → rows: size caps like a workbook's, quotes that swallow rows, encodings."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator import read_csv, zipguard
 from generator.read import discover, read_source
@@ -32,7 +34,8 @@ def test_row_column_and_cell_caps(monkeypatch):
     monkeypatch.setattr(zipguard, "MAX_CELLS", 500)
     assert len(csv_rows(b"x\n" * 99, "t.csv")[0]) == 99
     assert _refused(b"x\n" * 100).code == "file-too-large"  # one-cell rows: no longer unbounded
-    assert _refused(b",".join([b"x"] * 11) + b"\n").code == "file-too-large"
+    wide = _refused(b"a\n" + b",".join([b"x"] * 11) + b"\n")
+    assert wide.code == "file-too-large" and "第 2 行有 11 列" in wide.detail
     assert _refused(b"a,b,c,d,e,f,g,h\n" * 80).code == "too-many-cells"
 
 
@@ -79,3 +82,28 @@ def test_a_cell_longer_than_the_csv_default_field_limit_is_read():
     note = "长" * 200_000  # past csv's 131,072 default; the byte cap bounds it instead
     rows, _ = csv_rows(f"a,b\n1,{note}\n".encode(), "t.csv")
     assert rows[1][1] == note
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.binary(max_size=400))
+def test_any_bytes_read_or_refused_never_crash(data):
+    try:
+        rows, notes = csv_rows(data, "t.csv")
+    except UnreadableFile:
+        return
+    assert all(n.row <= len(rows) for n in notes)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.lists(st.text(alphabet='ab,"张 ', max_size=6), min_size=1, max_size=5),
+                     min_size=1, max_size=6))
+def test_well_quoted_rows_round_trip_without_notes(rows):
+    """What a csv writer produced (quotes escaped, no line breaks in cells) reads back as is."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    got, notes = csv_rows(buf.getvalue().encode("utf-8"), "t.csv")
+    assert notes == []
+    assert len(got) == len(rows)
