@@ -36,7 +36,8 @@ import yaml
 from .issues import Issue, make_issue
 from .rules import DEFAULT_RULES_PATH, Rules, RulesError, load_rules
 from .site_engines import EngineFailed, run_engine
-from .site_render import TEMPLATE_URI, PageError, external_fetches, render_course_page, stub_page, with_assets
+from .site_render import (TEMPLATE_URI, PageError, external_fetches, render_course_page, stub_page, with_assets,
+                          with_title)
 
 # The default project: the clone this package was installed (editable) from.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -204,7 +205,7 @@ def publish_site(
     stage = site_dir.parent / f".{site_dir.name}-staging-{os.getpid()}-{secrets.token_hex(4)}"
     result = SiteBuild(site_dir, engine, built=False)
     try:
-        staged = stage_project(config, project_dir, stage, rules, rules_file, pages)
+        staged = stage_project(config, project_dir, stage, rules, rules_file, pages, engine)
         result.issues += staged.issues
         for _ in range(_MAX_ATTEMPTS):
             try:
@@ -290,7 +291,7 @@ def _page_title(page: str) -> str:
 
 
 def stage_project(config: Mapping[str, Any], project_dir: Path, stage: Path, rules: Rules,
-                  rules_file: Path | None, pages: Mapping[str, str]) -> StagedProject:
+                  rules_file: Path | None, pages: Mapping[str, str], engine: str = DEFAULT_ENGINE) -> StagedProject:
     """Render every page into ``stage/docs`` and write the engine config ``stage/mkdocs.yml``."""
     docs_src = (project_dir / str(config.get("docs_dir") or "docs")).resolve()
     docs = stage / "docs"
@@ -324,12 +325,14 @@ def stage_project(config: Mapping[str, Any], project_dir: Path, stage: Path, rul
             except PageError as exc:
                 markdown = stub_page(PurePosixPath(rel_path).stem, str(exc))
                 staged.issues.append(site_issue("site-page-failed", value=rel_path, detail=str(exc)))
+        markdown = with_title(markdown)
         if rel_path.startswith(DASHBOARD_DIR + "/"):
             markdown = with_assets(markdown, rel_path, assets)
         target.write_text(markdown, encoding="utf-8")
         staged.pages.add(rel_path)
     (stage / CONFIG_NAME).write_text(
-        yaml.safe_dump(engine_config(config, project_dir, docs, rules_file), allow_unicode=True, sort_keys=False),
+        yaml.safe_dump(engine_config(config, project_dir, docs, rules_file, engine), allow_unicode=True,
+                       sort_keys=False),
         encoding="utf-8")
     return staged
 
@@ -347,7 +350,8 @@ def _write_template(docs: Path, rules: Rules) -> bool:
         return False
 
 
-def engine_config(config: Mapping[str, Any], project_dir: Path, docs: Path, rules_file: Path | None) -> dict[str, Any]:
+def engine_config(config: Mapping[str, Any], project_dir: Path, docs: Path, rules_file: Path | None,
+                  engine: str = DEFAULT_ENGINE) -> dict[str, Any]:
     """The project's config for the staging folder: docs and site inside it, the nav with
     the generated dashboard pages, absolute paths for what stays in the project."""
     out = {k: v for k, v in config.items() if k not in ("watch", "INHERIT")}
@@ -357,7 +361,10 @@ def engine_config(config: Mapping[str, Any], project_dir: Path, docs: Path, rule
     theme = dict(out.get("theme") or {})
     if theme.get("custom_dir"):
         theme["custom_dir"] = str((project_dir / str(theme["custom_dir"])).resolve())
-        out["theme"] = theme
+    if engine == "zensical":
+        # The look (and page structure) of mkdocs-material, so both engines give one site.
+        theme.setdefault("variant", "classic")
+    out["theme"] = theme
     # Only theme work is left to the hook (search words, the <title> escape), mkdocs only.
     out["hooks"] = [str(PACKAGED_HOOK)]
     extra = dict(out.get("extra") or {})

@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import jinja2
+import yaml
 from markupsafe import Markup
 
 from . import pagekit, standards
@@ -162,6 +163,26 @@ def with_assets(markdown: str, path: str, assets: Mapping[str, Sequence[str]]) -
     parts = [head, title + sep, "\n" + css + "\n\n" if css else "", rest.rstrip("\n"),
              "\n\n" + js + "\n" if js else "\n"]
     return "".join(parts)
+
+
+def with_title(markdown: str) -> str:
+    """Give a generated page a front-matter ``title`` from its H1 (already escaped text).
+
+    Both engines' templates write ``page.meta.title`` into ``<title>`` as it is, but
+    ``page.title | striptags`` (the default) unescapes: a name holding ``</title><script>``
+    would end the title element and run. The H1 of a generated page is made with
+    :func:`pagekit.text`, so it is inert as HTML and reads the same in the nav.
+    """
+    head, body = _split_front_matter(markdown)
+    body = body.lstrip("\n")
+    if not body.startswith("# "):
+        return markdown
+    front = yaml.safe_load(head.strip().strip("-")) if head else None
+    front = front if isinstance(front, dict) else {}
+    if "title" in front:
+        return markdown
+    front["title"] = body.split("\n", 1)[0][2:].strip()
+    return "---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---\n\n" + body
 
 
 def _split_front_matter(markdown: str) -> tuple[str, str]:

@@ -91,7 +91,10 @@ def sample_build(tmp_path_factory: pytest.TempPathFactory):
     from generator import build
 
     out = tmp_path_factory.mktemp("sample-build") / "out"
-    result = build(SAMPLE, out, today=TODAY, site=True, keep_records=True, jobs=2)
+    # CI runs the browser tests a second time with PASTURE_SITE_ENGINE=zensical.
+    engine = os.environ.get("PASTURE_SITE_ENGINE", "mkdocs")
+    result = build(SAMPLE, out, today=TODAY, site=True, keep_records=True, jobs=2, site_engine=engine)
+    assert not result.site_issues, result.site_issues
     before = _snapshot(out)
     yield SampleBuild(result, out)
     changed = sorted(set(before.items()) ^ set(_snapshot(out).items()))

@@ -140,13 +140,20 @@ def test_every_page_loads_cleanly(request, scheme, sample_site):
 
 
 def _search(page, query: str) -> list[str]:
-    """Type a query into material's search box; the result pages' paths."""
-    box = page.locator("input.md-search__input")
-    box.click()
+    """Type a query into the search box; the result pages' paths.
+
+    mkdocs-material has an input in the header; zensical a button that opens a dialog
+    (in a shadow root, which Playwright's CSS locators pierce)."""
+    if page.locator("input.md-search__input").count():
+        box, results = page.locator("input.md-search__input"), ".md-search-result__item > a"
+        box.click()
+    else:
+        page.locator(".md-search__button").click()
+        box, results = page.locator("dialog input[role=combobox]"), "dialog ol[role=listbox] a"
     box.fill(query)
     box.press("End")  # material reacts to key events, fill() alone sends none
-    page.locator(".md-search-result__item").first.wait_for(timeout=SEARCH_TIMEOUT_MS)
-    hrefs = page.eval_on_selector_all(".md-search-result__item > a", "els => els.map(a => a.href)")
+    page.locator(results).first.wait_for(timeout=SEARCH_TIMEOUT_MS)
+    hrefs = page.eval_on_selector_all(results, "els => els.map(a => a.href)")
     return [urlsplit(h).path for h in hrefs]
 
 

@@ -9,6 +9,7 @@ the input named, no script that came from input — and the names are still show
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from html.parser import HTMLParser
 
@@ -54,12 +55,17 @@ class Page(HTMLParser):
             self.text.append(data)
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
+ENGINES = ["mkdocs", pytest.param("zensical", marks=pytest.mark.skipif(
+    importlib.util.find_spec("zensical") is None, reason="zensical not installed"))]
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def site(request, tmp_path_factory):
     base = tmp_path_factory.mktemp("site-hostile")
     inputs, rules_path = make_site_corpus(base)
     result = build(inputs, base / "out", today=TODAY, site=True, rules=load_rules(rules_path),
-                   rules_path=rules_path, history=False)
+                   rules_path=rules_path, history=False, site_engine=request.param)
+    assert not result.site_issues, result.site_issues
     pages = {}
     for path in sorted((base / "out" / "site").rglob("*.html")):
         page = Page()
