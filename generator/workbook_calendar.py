@@ -43,11 +43,6 @@ DONE_COLUMNS = ("日期", "客户编号", "客户", "任务", "完成", "结果"
 _INPUT = ("完成", "结果")
 _SECTION_STYLE = {"逾期": "bad", "今天": "good"}
 _MARK = "✓"
-SHEET_NOTES = {
-    SHEET_CALENDAR: "要做的事，按“今天、本周、逾期、30天内、以后”排列；逾期的事每位客户每类只列一行。"
-                    "做完后在“完成”选“是”并写下“结果”，下次生成时会记入服务记录；节日问候每个节日一行",
-    SHEET_GREETINGS: "每位客户一行、每个节日一列，打“✓”的客户按规则要在这个节日问候",
-}
 
 
 def calendar_row(task: Task, today: date) -> tuple[Any, ...]:
@@ -166,5 +161,5 @@ def _greeting_cells(who: Greeted) -> Sequence[Any]:
             who.phone or "")
 
 
-__all__ = ["CALENDAR_COLUMNS", "DONE_COLUMNS", "DONE_YES", "SHEET_CALENDAR", "SHEET_GREETINGS", "SHEET_NOTES",
+__all__ = ["CALENDAR_COLUMNS", "DONE_COLUMNS", "DONE_YES", "SHEET_CALENDAR", "SHEET_GREETINGS",
            "CalendarSheets", "calendar_row"]
