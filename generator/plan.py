@@ -377,8 +377,8 @@ def _festivals(clients: list[Client], win: _Window) -> list[Task]:
 
 
 def _greetings(client: Client, win: _Window) -> list[Task]:
+    # A greeting is not an experience: 建议体验 stays on visits and ☆ experiences only.
     rules = win.rules
-    stars = "、".join(_strategic(client, rules)) or None
     tasks = []
     bday = client.birthday
     if isinstance(bday, (date, MonthDay)):
@@ -394,22 +394,19 @@ def _greetings(client: Client, win: _Window) -> list[Task]:
                 age = _age(bday, occ.lunar.year)
                 detail = "；".join(filter(None, [age, occ.note]))
                 occasion = f"农历生日（{lunar.month_day_name(bday.month, bday.day, leap)}{'，' + detail if detail else ''}）"
-                tasks.append(_task(client, occ.solar, "birthday", occasion, _greeting_action(client, "生日"),
-                                   experience=stars))
+                tasks.append(_task(client, occ.solar, "birthday", occasion, _greeting_action(client, "生日")))
         else:
             for day, note in _solar_yearly(bday, win):
                 detail = "；".join(filter(None, [_age(bday, day.year), note]))
                 occasion = f"生日（{bday.month}月{bday.day}日{'，' + detail if detail else ''}）"
-                tasks.append(_task(client, day, "birthday", occasion, _greeting_action(client, "生日"),
-                                   experience=stars))
+                tasks.append(_task(client, day, "birthday", occasion, _greeting_action(client, "生日")))
     wedding = client.anniversary
     if isinstance(wedding, (date, MonthDay)):
         for day, note in _solar_yearly(wedding, win):
             years = day.year - wedding.year if isinstance(wedding, date) and day.year > wedding.year else None
             detail = "；".join(filter(None, [f"第{years}年" if years else "", note]))
             occasion = f"结婚纪念日（{wedding.month}月{wedding.day}日{'，' + detail if detail else ''}）"
-            tasks.append(_task(client, day, "anniversary", occasion, _greeting_action(client, "纪念日"),
-                               experience=stars))
+            tasks.append(_task(client, day, "anniversary", occasion, _greeting_action(client, "纪念日")))
     return tasks
 
 

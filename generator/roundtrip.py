@@ -8,7 +8,7 @@ Each month an agent hands back the workbook instead of the original book. Readin
   validation, and a 资产能力/信赖程度 value marked （推定） is read as blank, so it is
   derived again: none of this is warned about (:func:`strip_derived`);
 * each 服务日历 row marked 完成 becomes a 服务记录 row (:func:`add_done_services`): date,
-  client, 服务项目 from the task kind, 结果, and the task it came from (日历任务), so
+  client, 服务项目 from the task kind (:func:`generator.plan.service_item`), 结果, and the task it came from (日历任务), so
   visits, call-backs and ☆ experiences restart from it, and :func:`drop_done` removes
   that task from the next calendar;
 * rows the previous build rejected are not in the workbook; each is named once
@@ -32,7 +32,8 @@ from typing import TYPE_CHECKING, Any
 
 from .issues import RowCount, make_issue
 from .models import Book, RawBook, Record
-from .plan import Task
+from .plan import KIND_LABELS, Task, service_item
+from .premiums import paid_note
 from .parse import ValueProblem, clean_text, parse_date
 from .rules import Rules
 from .schema import AGENT_SHEET, SHEETS_BY_NAME, normalize_header
@@ -54,9 +55,10 @@ GENERATED_KEY = "工作簿生成日期"
 SOURCE_KEY = "生成自"
 CUSTOM_AGENT = "PastureAgentId"  # document property: found without opening the sheets
 DONE_WORDS = frozenset(normalize_header(w) for w in ("是", "完成", "已完成", "√", "✓", "✔", "y", "yes", "1"))
-# Task kind label (plan.KIND_LABELS) → 服务项目 of the service record it becomes.
-SERVICE_ITEM = {"定期拜访": "定期拜访"}
+# A row whose 任务 is not a known task kind is logged as routine service.
 DEFAULT_ITEM = "常规服务"
+_KINDS = {label: kind for kind, label in KIND_LABELS.items()}
+PREMIUM_KINDS = frozenset({"premium_due", "premium_check"})
 TASK_COLUMN = "日历任务"
 NOT_DATA = frozenset({"totals-row"})  # rejected rows that were never client data
 
@@ -231,12 +233,20 @@ def add_done_services(book: Book, trip: Roundtrip, rules: Rules, *, today: date)
         tag = task_tag(label, day, clean_text(cell(row, "policy")))
         if (normalize_header(client), tag) in tagged:
             continue  # already carried into 服务记录 by an earlier build
-        experience = clean_text(cell(row, "experience")) or ""
-        item = SERVICE_ITEM.get(label) or (experience if experience in items else DEFAULT_ITEM)
+        kind = _KINDS.get(label)
+        item = service_item(kind, clean_text(cell(row, "experience"))) if kind else DEFAULT_ITEM
+        if item is None:  # a festival row: greetings to many, no one service to log
+            trip.done_groups.add((label, day))
+            continue
+        if item not in items:
+            item = DEFAULT_ITEM
         what = clean_text(cell(row, "what"))
+        policy = clean_text(cell(row, "policy"))
+        # A premium row marked done says the premium was paid, in the words the planner reads.
+        content = paid_note(policy, day) if kind in PREMIUM_KINDS and policy else f"服务日历：{what or label}"
         rec = Record(CALENDAR_SHEET, excel_row, {
             "date": done_date(day, generated=trip.generated, today=today), "client": client, "item": item,
-            "content": f"服务日历：{what or label}", "result": clean_text(cell(row, "result")), "task": tag,
+            "content": content, "result": clean_text(cell(row, "result")), "task": tag,
         })
         if normalize_header(client) not in book.known_clients:
             issue = make_issue("unknown-client", file=book.source, sheet=CALENDAR_SHEET, row=excel_row,

@@ -525,3 +525,13 @@ def test_bad_festivals_are_explained(tmp_path, festival, needle):
 def test_bad_calendar_policy_is_explained(tmp_path):
     with pytest.raises(RulesError, match="lunar_leap_month"):
         _rules(tmp_path, lambda d: d["cadence"].update({"lunar_leap_month": "skip"}))
+
+
+def test_greetings_carry_no_experience():
+    """建议体验 is for rows where an experience is the point (visits, ☆ experiences)."""
+    b = book([closed("C1", quadrant="宠爱", birthday=date(1980, 12, 1), anniversary=date(2005, 12, 3),
+                     policy_date=date(2024, 1, 1))])
+    found = tasks_of(b, days=120)
+    greetings = [t for t in found if t.kind in ("birthday", "anniversary")]
+    assert len(greetings) == 2 and all(t.experience is None for t in greetings)
+    assert any(t.experience for t in found if t.kind in ("visit", "experience"))

@@ -48,16 +48,12 @@ def _day(value: Any) -> date:
 
 
 def _mark_done(path: Path, how_many: int = 3) -> list[tuple[str, str, date]]:
-    """Mark the first calendar rows with a client 完成 (adding the columns if the
-    calendar does not have them yet); returns (客户编号, task label, date) of each."""
+    """Mark calendar rows with a client 完成 as an agent does (openpyxl, the written
+    完成/结果 columns); returns (客户编号, task label, date) of each."""
     wb = openpyxl.load_workbook(path)
     ws = wb["服务日历"]
     head = _header(ws)
-    for name in ("完成", "结果"):
-        if name not in head:
-            col = ws.max_column + 1
-            ws.cell(1, col, name)
-            head[name] = col
+    assert {"日期", "客户编号", "客户", "任务", "完成", "结果"} <= set(head)
     marked: list[tuple[str, str, date]] = []
     rows = [r for r in _calendar_rows(ws) if r.get("客户编号") and _label(r)]
     # Different task kinds first (a visit, a call-back, a premium…), then anything left.
@@ -132,6 +128,18 @@ def test_three_done_rows_become_service_records_and_leave_the_calendar(first, tm
     assert all(s.get("date") <= TODAY and s.get("item") for s in new)
     remaining = {(t.client_key, t.label, t.date) for t in b1.tasks}
     assert not remaining & set(marked)
+    # Visits, call-backs and ☆ experiences restart from the day logged: nothing of that
+    # client and kind is due today or earlier any more.
+    for client, label, _ in marked:
+        if label in ("定期拜访", "售后回访", "重点体验"):
+            assert all(d > TODAY for c, k, d in remaining if (c, k) == (client, label)), (client, label)
+    items = {s.get("task").split()[0]: s.get("item") for s in new}
+    # A premium row marked done says the premium was paid, in the words the planner reads.
+    for s in new:
+        if s.get("task").split()[0] in ("交费对应日", "交费确认"):
+            policy = s.get("task").split()[-1]
+            assert s.get("content") == f"保单 {policy} 交费对应日 {s.get('task').split()[1]} 已交费"
+    assert items.get("定期拜访", "定期拜访") == "定期拜访" and items.get("售后回访", "常规服务") == "常规服务"
     before = {(t.client_key, t.label, t.date) for t in b0.tasks}
     assert set(marked) <= before
 
