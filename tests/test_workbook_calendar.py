@@ -3,8 +3,7 @@
 import shutil
 import subprocess
 from collections import Counter
-from datetime import date, timedelta
-from pathlib import Path
+from datetime import date
 
 import openpyxl
 import pytest
