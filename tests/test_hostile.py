@@ -127,6 +127,15 @@ def test_report_json_is_strict_json(corpus):
     assert any(i["code"] == "optional-value-dropped" and i["column"] == "缴费年限" for i in f["issues"])
 
 
+def test_the_report_writer_refuses_non_finite_numbers(tmp_path):
+    """A NaN that slipped past validation is a bug to hear about, not `NaN` in a JSON file."""
+    from generator.pipeline import write_json
+
+    with pytest.raises(ValueError):
+        write_json(tmp_path / "report.json", {"kpis": {"premium": float("inf")}})
+    assert list(tmp_path.iterdir()) == []  # nothing half-written left behind
+
+
 def test_repeated_issues_are_summarised_with_exact_counts(corpus):
     """150 rejected rows × 2 bad columns: 20 issues per column kept, the rest in one
     summary per column whose count and row ranges keep the totals exact."""

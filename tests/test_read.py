@@ -445,3 +445,11 @@ def test_far_cells_are_refused_before_calamine(tmp_path, ref, ok):
         assert err.code == "file-unsafe" and "过大" in err.detail
         # The row element precedes its cells, so a far row is named by its number.
         assert ref in err.detail or f"第 {ref.lstrip('ABCDEFGHIJKLMNOPQRSTUVWXYZ')} 行" in err.detail
+
+
+def test_invisible_characters_in_a_sheet_name_do_not_hide_the_sheet(tmp_path):
+    path = openpyxl_book(tmp_path / "b.xlsx", {"\u202a成交\u200b客户\u202c": row_cells(1, CLOSED_HEADERS)
+                                              + row_cells(2, ["张三", "13812345678", "2024-01-05", "P001", "终身寿",
+                                                              12000, "缘故"])})
+    book = read_file(path)
+    assert list(book.sheets) == ["成交客户"] and len(book.sheets["成交客户"].rows) == 1
