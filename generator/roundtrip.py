@@ -122,15 +122,20 @@ def workbook_agent(path: Path) -> str | None:
 def detect(raw: RawBook) -> Roundtrip | None:
     """The workbook's round-trip data when ``raw`` is a Pasture workbook, else None."""
     kv = _pairs(raw.kept_sheets.get(AGENT_SHEET) or [])
+    calendar = raw.kept_sheets.get(CALENDAR_SHEET) or []
     if GENERATED_KEY not in kv:
-        return None
+        # The 代理人 sheet was deleted or replaced: a calendar with a 完成 column still
+        # says the workbook is ours (generation day unknown).
+        if _header_map(calendar) is None:
+            return None
+        return Roundtrip(None, "", calendar, raw.kept_sheets.get(ISSUES_SHEET) or [])
     generated = None
     try:
         generated = parse_date(kv[GENERATED_KEY])
     except ValueProblem:
         pass
-    return Roundtrip(generated, clean_text(kv.get(SOURCE_KEY)) or "",
-                     raw.kept_sheets.get(CALENDAR_SHEET) or [], raw.kept_sheets.get(ISSUES_SHEET) or [])
+    return Roundtrip(generated, clean_text(kv.get(SOURCE_KEY)) or "", calendar,
+                     raw.kept_sheets.get(ISSUES_SHEET) or [])
 
 
 def _pairs(rows: list[list[Any]]) -> dict[str, Any]:

@@ -289,3 +289,16 @@ def test_drop_done_matches_client_kind_date_and_policy():
     assert [(t.client_key, t.kind, t.ref) for t in kept] == [("C1", "premium_check", "P2"),
                                                              ("C2", "premium_check", "P1")]
     assert drop_done(tasks, Book("x.xlsx", AgentInfo("1", "王"))) == tasks
+
+
+def test_workbook_without_its_agent_sheet_is_still_recognised(first, tmp_path):
+    out, _ = first
+    path = _copy_back(out, tmp_path / "in")
+    marked = _mark_done(path, 1)
+    wb = openpyxl.load_workbook(path)
+    del wb["代理人"]
+    wb.save(path)
+    (b1,) = _build(tmp_path / "in", tmp_path / "out").books
+    codes = {i.code for i in b1.issues}
+    assert not {"unknown-column", "duplicate-column"} & codes
+    assert [s.get("client") for s in b1.services if s.get("task")] == [marked[0][0]]
