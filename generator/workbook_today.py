@@ -1,8 +1,8 @@
 """The top of 总览: what to do today, and what the task kinds of the calendar mean.
 
 The agent opens the workbook on 总览; its first block answers "what now": how many
-tasks are due today, this week and overdue, the first tasks of today with the phone
-to call, and how far the daily prospect quota (准客户登记) has got.
+tasks are due today, this week and overdue, the first tasks of today (of this week when
+today is free) with the phone to call, and how far the daily prospect quota (准客户登记) has got.
 """
 
 from __future__ import annotations
@@ -47,20 +47,23 @@ def write_today(ws: Worksheet, cells: Any, book: Book, today: date, row: int) ->
     row += 3
 
     todays = groups.get("今天", [])
-    if todays:
-        for i, name in enumerate(("任务", "客户", "电话", "客户编号", "事项")):
+    # With nothing due today, the next days' first tasks are what to prepare.
+    shown, more = (todays, "今天") if todays else (groups.get("本周", []), "本周")
+    if not todays:
+        put(ws, row, 0, "今天没有到期的事项" + ("；请先处理逾期事项" if groups.get("逾期") else "")
+            + ("。本周接下来要做：" if shown else "。"), "muted")
+        row += 1
+    if shown:
+        for i, name in enumerate(("任务", "客户", "电话", "日期", "事项")):
             put(ws, row, i, name, "header")
-        for task in todays[:TODAY_ROWS]:
+        for task in shown[:TODAY_ROWS]:
             row += 1
-            for i, value in enumerate((task.label, task.client_name, task.phone or "", task.client_key,
+            for i, value in enumerate((task.label, task.client_name, task.phone or "", task.date,
                                        task.occasion)):
                 put(ws, row, i, value, "box", "wrap" if i == 4 else None)
-        if len(todays) > TODAY_ROWS:
+        if len(shown) > TODAY_ROWS:
             row += 1
-            put(ws, row, 0, f"今天还有 {len(todays) - TODAY_ROWS} 项，见“服务日历”。", "muted")
-    else:
-        put(ws, row, 0, "今天没有到期的事项；有逾期事项时请先处理逾期。" if groups.get("逾期")
-            else "今天没有到期的事项。", "muted")
+            put(ws, row, 0, f"{more}还有 {len(shown) - TODAY_ROWS} 项，见“服务日历”。", "muted")
     row += 2
 
     quota = book.quota or []

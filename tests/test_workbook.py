@@ -327,6 +327,15 @@ def test_overview_says_what_to_do_today(tmp_path: Path) -> None:
     quota = next(row for row in cells if row[0] == "准客户登记")
     assert quota[1] == "今天 1 / 3 位" and quota[2] == "近 2 天达标 1 天"
 
+    # Nothing due today: the week's first tasks are shown instead, and the overdue nudged.
+    book.tasks = [t for t in book.tasks if t.date != TODAY]
+    write_agent_workbook(book, RULES, tmp_path / "y.xlsx", today=TODAY)
+    ws = openpyxl.load_workbook(tmp_path / "y.xlsx")["总览"]
+    cells = [[ws.cell(r, c).value for c in range(1, 6)] for r in range(1, 30)]
+    notes = [row[0] for row in cells if isinstance(row[0], str) and row[0].startswith("今天没有")]
+    assert notes and "逾期" in notes[0] and "本周" in notes[0]
+    assert "本周丁" in [row[1] for row in cells]
+
 
 def test_help_sheet_from_rules(wb: openpyxl.Workbook) -> None:
     text = "\n".join(str(c.value) for row in wb["说明"].iter_rows() for c in row if c.value is not None)
