@@ -172,8 +172,9 @@ def compute_kpis(book: Book, rules: Rules, policies: dict[str, list[Record]], re
         "referral_rate": round(referred / clients, 4) if clients else None,
         "services": len(book.services),
         "issues": {
-            "error": sum(1 for i in book.issues if i.severity == "error"),
-            "warning": sum(1 for i in book.issues if i.severity == "warning"),
+            # a summary issue (issues.summarise) stands for `count` of them
+            "error": sum(i.count for i in book.issues if i.severity == "error"),
+            "warning": sum(i.count for i in book.issues if i.severity == "warning"),
         },
     }
 

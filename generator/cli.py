@@ -425,9 +425,10 @@ def _print_summary(result: RunResult) -> None:
         table.add_column(header, justify=justify)  # type: ignore[arg-type]
     for book in result.books:
         rows = book.totals
-        errors = sum(1 for i in book.issues if i.severity == "error")
+        errors = sum(i.count for i in book.issues if i.severity == "error")  # summaries count whole
         table.add_row(_esc(book.source), _esc(book.agent.agent_id), _esc(book.agent.name), STATUS_TEXT[book.status],
-                      str(rows.read), str(rows.accepted), str(rows.rejected), str(errors), str(len(book.issues) - errors))
+                      str(rows.read), str(rows.accepted), str(rows.rejected), str(errors),
+                      str(sum(i.count for i in book.issues) - errors))
     for f in result.branch_files:
         errors = sum(1 for i in f["issues"] if i["severity"] == "error")
         kind = {"survey": "满意度调查", "complaints": "投诉记录"}.get(f["kind"], f["kind"])

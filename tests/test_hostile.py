@@ -150,6 +150,8 @@ def test_repeated_issues_are_summarised_with_exact_counts(corpus):
     by_code = report["totals"]["by_code"]
     total = sum(i["count"] for g in report["files"] for i in g["issues"] if i["code"] == "invalid-phone")
     assert by_code["invalid-phone"] == total >= 150
+    errors = sum(i["count"] for i in f["issues"] if i["severity"] == "error")
+    assert f["kpis"]["issues"]["error"] == errors >= 300  # the workbook's 总览 counts them all too
 
 
 def test_lost_things_are_named_on_their_file(corpus):
