@@ -304,7 +304,10 @@ def plan_book(book: Book, rules: Rules, *, today: date, days: int | None = None)
 
 
 def _merge_overdue(tasks: list[Task]) -> list[Task]:
-    """One overdue task per client and kind: the most overdue one names the others."""
+    """One overdue task per client and kind: the most overdue one names the others.
+
+    It keeps its own 建议体验 (one ☆ item to give now; a done row logs that item).
+    """
     late: dict[tuple[str, str], list[Task]] = defaultdict(list)
     out = []
     for task in tasks:
@@ -323,8 +326,6 @@ def _merge_overdue(tasks: list[Task]) -> list[Task]:
         out.append(replace(
             same[0], occasion=shown, capped=any(t.capped for t in same),
             ref="、".join(dict.fromkeys(t.ref for t in same if t.ref)),
-            experience="、".join(dict.fromkeys(e for t in same if t.experience for e in t.experience.split("、")))
-            or None,
             amount=round(sum(amounts), 2) if amounts else None,
         ))
     return out

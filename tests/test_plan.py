@@ -352,8 +352,8 @@ def test_one_overdue_row_per_client_and_kind():
     assert callback.ref == "P1、P2" and callback.date == date(2026, 10, 27)  # the oldest, naming both
     assert callback.occasion.endswith("等共 4 项")  # 1 week and 1 month, both policies
     star = next(t for t in found if t.kind == "experience")
-    assert star.client_key == "C2" and star.experience == "生活服务、量身定制"
-    assert plan.service_item("experience", star.experience) == "生活服务"
+    assert star.client_key == "C2" and star.experience == "生活服务" and star.ref == "生活服务、量身定制"
+    assert "量身定制" in star.occasion and plan.service_item("experience", star.experience) == "生活服务"
 
 
 def test_visit_counts_from_the_latest_of_log_and_last_service_column():
