@@ -190,3 +190,24 @@ def test_text_from_books_cannot_break_calendar_lines(tmp_path):
     assert str(ev["SUMMARY"]).startswith("张 三 [31m  李四;,\\")  # separators and breaks → spaces, controls gone
     assert clean_text("张三") == "张三"
     write_ics([hostile], agent, tmp_path / "h.ics", today=TODAY, stamp=STAMP)  # writes (no UnicodeEncodeError)
+
+
+def test_names_from_a_real_book_reach_the_ics_clean(tmp_path):
+    """End to end: separators and bidi controls typed in a book never reach the .ics."""
+    from books import closed, write_book
+
+    from generator.pipeline import process_source
+    from generator.read import discover
+    from generator.rules import load_rules
+
+    write_book(tmp_path / "A1001_张三.xlsx", [closed(投保人姓名="李\u2028四\u202e", 险种="重疾\u2029险",
+                                                   投保日期="2026-11-16")])
+    book = process_source(discover(tmp_path)[0], load_rules(), today=TODAY)
+    assert book.closed, book.issues
+    path = write_ics(book.tasks, book.agent, tmp_path / "out.ics", today=TODAY, stamp=STAMP)
+    data = path.read_bytes()
+    for bad in ("\u2028", "\u2029", "\u202e"):
+        assert bad.encode("utf-8") not in data
+    callbacks = [e for e in events(path) if "售后回访" in str(e["SUMMARY"])]
+    assert book.closed[0].get("holder_name") == "李\u2028四\u202e"  # the book keeps what was typed
+    assert callbacks and all(str(e["SUMMARY"]).startswith("李 四 · 售后回访（重疾 险") for e in callbacks)
