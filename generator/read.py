@@ -33,7 +33,8 @@ from .schema import (
     header_index,
     normalize_header,
 )
-from .read_csv import csv_rows, load_csv
+from . import zipguard
+from .read_csv import csv_rows, load_csv_group
 from .sources import EXCEL_SUFFIXES, Source, csv_parts, discover, readable_name, sheet_for
 from .xlsx_cells import cell_notes
 from .zipguard import UnreadableFile, check_zip
@@ -139,15 +140,17 @@ def _open_workbook(path: Path) -> CalamineWorkbook:
 
 
 def _read_csv_group(source: Source, book: RawBook) -> list[str]:
-    blobs = [(path, load_csv(path)) for path in source.files]
+    blobs = load_csv_group(source.files)
     if all(not data for _, data in blobs):
         raise UnreadableFile("file-empty", "文件大小为 0")
+    cells = zipguard.MAX_CELLS  # one budget for the agent's files, like a workbook's sheets
     for path, data in blobs:
         name = readable_name(path.name)
         stem = Path(name).stem
         parts = csv_parts(stem)
         tail = parts[1] if parts else stem
-        rows, notes = csv_rows(data, name)
+        rows, notes = csv_rows(data, name, cells)
+        cells -= sum(len(row) for row in rows)
         if normalize_header(tail) == _AGENT:
             if book.agent_kv is None:
                 book.agent_kv = _agent_kv(rows)

@@ -18,7 +18,7 @@ import codecs
 import csv
 import io
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from . import zipguard
 from .models import CellNote
@@ -33,18 +33,30 @@ csv.field_size_limit(max(csv.field_size_limit(), MAX_CSV_BYTES))
 
 def load_csv(path: Path) -> bytes:
     """The file's bytes, refused past :data:`MAX_CSV_BYTES` before any is read."""
+    return load_csv_group([path])[0][1]
+
+
+def load_csv_group(paths: Sequence[Path]) -> list[tuple[Path, bytes]]:
+    """Each file's bytes. One agent's CSV files share the cap, as a workbook's sheets
+    share theirs; sizes are checked before anything is read."""
+    path = paths[0] if paths else Path()
     try:
-        size = path.stat().st_size
+        size = sum(p.stat().st_size for p in paths)
         if size > MAX_CSV_BYTES:
-            raise UnreadableFile("file-too-large", f"{path.name} 有 {size / 2**20:.0f} MiB，"
-                                 f"CSV 文件上限为 {MAX_CSV_BYTES // 2**20} MiB")
-        return path.read_bytes()
+            what = path.name if len(paths) == 1 else f"{len(paths)} 个 CSV 文件合计"
+            raise UnreadableFile("file-too-large", f"{what}有 {size / 2**20:.0f} MiB，"
+                                 f"一位代理人的 CSV 上限为 {MAX_CSV_BYTES // 2**20} MiB")
+        blobs = []
+        for path in paths:
+            blobs.append((path, path.read_bytes()))
+        return blobs
     except OSError as exc:
         raise UnreadableFile("file-unreadable", f"无法打开 {path.name}（{exc.strerror or exc}）") from exc
 
 
-def csv_rows(data: bytes, name: str) -> tuple[list[list[Any]], list[CellNote]]:
-    """Rows (cells ``str`` or None) and notes on cells that swallowed lines."""
+def csv_rows(data: bytes, name: str, cells: int | None = None) -> tuple[list[list[Any]], list[CellNote]]:
+    """Rows (cells ``str`` or None) and notes on cells that swallowed lines; ``cells``
+    is what the agent's other CSV files left of :data:`zipguard.MAX_CELLS`."""
     text = _decode(data, name)
     if "\x00" in text[:1024]:
         raise UnreadableFile("file-unreadable", f"{name} 不是文本格式的 CSV")
@@ -55,7 +67,7 @@ def csv_rows(data: bytes, name: str) -> tuple[list[list[Any]], list[CellNote]]:
     rows: list[list[Any]] = []
     notes: list[CellNote] = []
     width = 0
-    cells = zipguard.MAX_CELLS
+    cells = zipguard.MAX_CELLS if cells is None else cells
     line = 0
     try:
         for record in reader:

@@ -107,3 +107,18 @@ def test_well_quoted_rows_round_trip_without_notes(rows):
     got, notes = csv_rows(buf.getvalue().encode("utf-8"), "t.csv")
     assert notes == []
     assert len(got) == len(rows)
+
+
+def test_one_agents_csv_files_share_the_caps(tmp_path, monkeypatch):
+    for sheet in ("成交客户", "未成交客户"):
+        (tmp_path / f"1001_张三_{sheet}.csv").write_bytes(b"a,b,c,d\n" * 40)
+    (source,) = discover(tmp_path)
+    assert len(source.files) == 2 and read_source(source)
+    monkeypatch.setattr(zipguard, "MAX_CELLS", 200)  # each file alone (160 cells) fits
+    with pytest.raises(UnreadableFile) as err:
+        read_source(source)
+    assert err.value.code == "too-many-cells"
+    monkeypatch.setattr(read_csv, "MAX_CSV_BYTES", 400)  # each file alone (320 bytes) fits
+    with pytest.raises(UnreadableFile) as err:
+        read_source(source)
+    assert err.value.code == "file-too-large" and "2 个 CSV 文件合计" in err.value.detail
