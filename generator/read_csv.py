@@ -83,7 +83,7 @@ def csv_rows(data: bytes, name: str, cells: int | None = None) -> tuple[list[lis
                 raise UnreadableFile("too-many-cells", f"超过 {zipguard.MAX_CELLS:,} 个")
             if line > start:
                 notes.extend(_swallowed(record, len(rows), start, delimiter, width))
-            width = width or sum(1 for v in record if v)
+            width = max(width, sum(1 for v in record if v))  # a title row may come first
     except csv.Error as exc:
         raise UnreadableFile("file-unreadable", f"{name} 不是有效的 CSV（{exc}）") from exc
     return rows, notes

@@ -37,8 +37,10 @@ OTHER_FORMATS = {
 }
 _LINK_OUT = ("file-outside-input", "它指向输入文件夹以外的位置")
 _AGENT = normalize_header(AGENT_SHEET)
-# Excel names a copied sheet "成交客户 (2)"; WPS "成交客户(2)" or "成交客户 - 副本".
-_COPY = re.compile(r"^(.+?)\s*(?:[(（]\s*\d+\s*[)）]|[-_－—\s]*副本\s*\d*)$")
+# Excel names a copied sheet "成交客户 (2)", WPS "成交客户(2)" or "成交客户 - 副本"; agents
+# add "（旧）", "-备份" or a year ("成交客户2025"). Each still stands for 成交客户.
+_COPY = re.compile(r"^(.+?)\s*(?:[(（][^()（）]{1,8}[)）]|[-_－—\s]*(?:副本|备份|copy)\s*\d*|[-_\s]*\d{1,4}\s*年?)$",
+                   re.IGNORECASE)
 
 Problem = tuple[str, str]  # (issue code, detail)
 

@@ -53,6 +53,9 @@ def test_a_quote_that_swallows_rows_is_noted(text, swallowed):
 def test_a_real_multiline_cell_is_not_a_swallowed_row():
     rows, notes = csv_rows('a,b,c,d\n1,"北京市朝阳区\n望京街道 8 号",3,4\n5,6,7,8\n'.encode(), "t.csv")
     assert notes == [] and len(rows) == 3
+    # A title row above the header does not make the check trigger-happy.
+    rows, notes = csv_rows('2026 年客户,,,\na,b,c,d\n1,"北京, 朝阳\n望京, 8 号",3,4\n'.encode(), "t.csv")
+    assert notes == [] and len(rows) == 3
 
 
 def test_the_swallowing_row_is_rejected_with_the_lines_named(tmp_path):

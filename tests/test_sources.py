@@ -89,7 +89,8 @@ def test_readable_name_leaves_good_names_alone():
 
 @pytest.mark.parametrize("title, sheet", [
     ("成交客户", "成交客户"), ("成交客户 (2)", "成交客户"), ("成交客户（3）", "成交客户"), ("成交客户 - 副本", "成交客户"),
-    ("未成交客户(2)", "未成交客户"), ("Sheet1 (2)", None), ("成交", None),
+    ("未成交客户(2)", "未成交客户"), ("成交客户（旧）", "成交客户"), ("成交客户-备份", "成交客户"),
+    ("成交客户2025", "成交客户"), ("成交客户 2025年", "成交客户"), ("Sheet1 (2)", None), ("成交", None),
 ])
 def test_sheet_for_knows_copies(title, sheet):
     found = sheet_for(title)
