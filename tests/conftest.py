@@ -3,12 +3,17 @@
 Slow tests (``@pytest.mark.slow``) are left out of a plain ``pytest -q`` (the README's
 command) and run by ``.ci/run``. They run anyway when asked for: ``-m slow`` (only
 them), ``--slow`` (everything), or by naming their file or test on the command line.
+
+A run of the whole suite (no test files named) uses pytest-xdist, when installed, with
+one worker per core (at most 4), whole files per worker; ``-n 0`` runs in one process.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -50,6 +55,19 @@ def _named(config: pytest.Config) -> set[str]:
     return named
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads -n
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """The whole suite on every core (≤ 4) when pytest-xdist is there and nothing was chosen."""
+    if (not config.pluginmanager.hasplugin("xdist") or hasattr(config, "workerinput")
+            or config.getoption("numprocesses", None) is not None or config.getoption("dist", "no") != "no"
+            or config.getoption("collectonly") or config.getoption("usepdb") or _named(config)):
+        return
+    cores = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    if cores > 1:
+        config.option.numprocesses = cores
+        config.option.dist = "loadfile"  # a file's module fixtures are built once
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if config.getoption("--slow") or config.getoption("markexpr"):
         return  # the caller chose (-m slow, -m "not slow", -m "" …)
@@ -83,17 +101,42 @@ def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+@contextmanager
+def _exclusive(lock: Path):
+    import fcntl
+
+    with lock.open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory: pytest.TempPathFactory):
-    """The sample built once, site included; fails at the end if a test changed it."""
+    """The sample built once, site included; fails at the end if a test changed it.
+
+    Under xdist the first worker that needs it builds it into the run's shared temporary
+    folder; the others wait for it and load its result.
+    """
     pytest.importorskip("mkdocs")
     pytest.importorskip("material")
     from generator import build
 
-    out = tmp_path_factory.mktemp("sample-build") / "out"
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = shared / "sample-build"
+    out, saved = folder / "out", folder / "result.pickle"
     # CI runs the browser tests a second time with PASTURE_SITE_ENGINE=zensical.
     engine = os.environ.get("PASTURE_SITE_ENGINE", "mkdocs")
-    result = build(SAMPLE, out, today=TODAY, site=True, keep_records=True, jobs=2, site_engine=engine)
+    with _exclusive(shared / "sample-build.lock"):
+        if saved.is_file():
+            result = pickle.loads(saved.read_bytes())
+        else:
+            folder.mkdir(exist_ok=True)
+            result = build(SAMPLE, out, today=TODAY, site=True, keep_records=True, jobs=2, site_engine=engine)
+            saved.write_bytes(pickle.dumps(result))
     assert not result.site_issues, result.site_issues
     before = _snapshot(out)
     yield SampleBuild(result, out)

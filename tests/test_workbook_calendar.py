@@ -135,6 +135,7 @@ def test_a_done_premium_row_read_back_as_a_service_marks_it_paid(built):
     assert any(t.ref == "P1" and t.date == date(2027, 5, 1) for t in again)  # the next one stays
 
 
+@pytest.mark.slow  # starts LibreOffice: ~10 s
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
 def test_libreoffice_opens_the_workbook(built, tmp_path):
     _, out = built
