@@ -18,6 +18,8 @@ from rich.console import Console
 from rich.table import Table
 
 from . import exits, pipeline
+from .cli_progress import BuildProgress
+from .cli_zh import chinese_click
 from .models import Book, RunResult
 from .rules import DEFAULT_RULES_PATH, Rules, RulesError, load_rules
 from .runargs import RunArgumentError, check_run_date
@@ -77,32 +79,32 @@ def _load_rules(path: Path | None) -> Rules:
 def rules_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--rules", "rules_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-        help="Rules file (YAML) to use instead of the packaged default.",
+        help="规则文件（YAML），代替内置的默认规则。",
     )(fn)
 
 
 def today_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--today", type=RunDate(), default=None,
-        help="Run date (YYYY-MM-DD) for future-date checks and plans; default: the real date.",
+        help="运行日期（YYYY-MM-DD），用于检查未来日期和排服务日历；默认是今天。",
     )(fn)
 
 
 def json_option(fn: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (same as report.json).")(fn)
+    return click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果（与 report.json 相同）。")(fn)
 
 
 def jobs_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--jobs", "-j", type=click.IntRange(1, 256), default=None,
-        help="Worker processes (default: number of CPU cores).",
+        help="并行进程数（默认：CPU 核数）。",
     )(fn)
 
 
 def exit_zero_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--exit-zero", is_flag=True,
-        help="Exit 0 even when rows or files were rejected (the report still says so).",
+        help="即使有行或文件被拒绝也以 0 退出（报告里照样写明）；内部错误仍是 4。",
     )(fn)
 
 
@@ -123,6 +125,10 @@ class PastureGroup(click.Group):
     """The command group; an unexpected exception becomes exit 4 with a clear message
     (the traceback is printed for the maintainers), never a bare traceback with exit 1."""
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        with chinese_click():  # Click's own words (usage errors, help headings) in Chinese
+            return super().main(*args, **kwargs)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -137,57 +143,65 @@ class PastureGroup(click.Group):
                 f"请把上面的错误信息发给维护者。已写出的文件都是完整的（先写临时文件再改名）。") from exc
 
 
-@click.group(cls=PastureGroup, epilog=exits.help_text())
-@click.version_option(package_name="pasture")
+@click.group(cls=PastureGroup, help=f"""客户牧场（Pasture）：给保险客户分级，排出服务日历，生成工作簿和营业部网站。
+
+用 COMMAND --help 查看每个命令的用法，例如 pasture build --help。
+
+{exits.help_text()}
+
+\b
+示例：
+    pasture template --out 我的客户.xlsx
+    pasture validate 我的客户.xlsx
+    pasture build sample_data/ --out out/
+""")
+@click.version_option(package_name="pasture", help="显示版本号并退出。")
 def cli() -> None:
-    """Pasture (客户牧场): grade insurance clients and plan their service.
-
-    \b
-    Example:
-        pasture template --out 我的客户.xlsx
-        pasture validate 我的客户.xlsx
-        pasture build sample_data/ --out out/
-    """
+    pass
 
 
-@cli.command(epilog=exits.help_text())
+@cli.command(help=f"""检查并分级代理人档案：每位代理人一本工作簿和一个 .ics 日历，再加 report.json、branch.xlsx 和网站。
+
+INPUTS 是代理人档案（.xlsx/.xlsm，或按表拆开的 CSV）或放着这些档案的文件夹。
+
+{exits.help_text()}
+
+\b
+示例：
+    pasture build sample_data/ --out out/
+    pasture build 档案/ --out out/ --today 2026-11-23 --no-site
+""")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder (workbooks/, report.json).")
+              help="输出文件夹（workbooks/、calendars/、report.json、site/）。")
 @rules_option
 @today_option
 @json_option
 @exit_zero_option
 @jobs_option
 @click.option("--site/--no-site", default=True, show_default=True,
-              help="Also build the standards site with dashboards into OUT/site.")
+              help="同时生成带看板的标准网站到 OUT/site。")
 @click.option("--site-project", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
-              help="Site project made by `pasture new` (default: the one shipped with Pasture).")
+              help="用 `pasture new` 创建的网站项目（默认：Pasture 自带的）。")
 @click.option("--site-engine", type=click.Choice(["mkdocs", "zensical"]), default="mkdocs", show_default=True,
               help="网站引擎：mkdocs（mkdocs-material）或 zensical；页面由 Pasture 先生成，两者得到同样的网站。")
-@click.option("--mask-agents", is_flag=True, help="Show agents by 工号 only on the site.")
-@click.option("--no-cache", is_flag=True, help="Redo every agent even if its book has not changed.")
+@click.option("--mask-agents", is_flag=True, help="网站上只显示代理人工号，不显示姓名。")
+@click.option("--no-cache", is_flag=True, help="不使用缓存，所有档案都重新处理。")
 @click.option("--days", type=click.IntRange(1, 3660), default=None,
-              help="Service calendar window in days from --today (default from the rules: 90).")
+              help="服务日历从 --today 起排多少天（默认取规则文件：90）。")
 @click.option("--history", "history_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="History store (SQLite) remembering each run; default: pasture.db in the site project or OUT.")
-@click.option("--no-history", is_flag=True, help="Do not read or record history (no 等级变化, no trends).")
+              help="历史库（SQLite），记录每次运行；默认是网站项目或 OUT 中的 pasture.db。")
+@click.option("--no-history", is_flag=True, help="不读取也不记录历史（没有等级变化和趋势）。")
 @click.option("--since", type=RunDate(), default=None,
-              help="Baseline date of the quadrant migration page (default: about a month back).")
+              help="象限迁移页面的基准日期（默认：约一个月前）。")
 @click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
-              help="Run agents in a local process pool or on a Dask cluster.")
+              help="在本机进程池（local）或 Dask 集群（dask）上处理代理人档案。")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="Dask scheduler address (e.g. tcp://HOST:8786) for --executor dask.")
+              help="Dask 调度器地址（例如 tcp://主机:8786），用于 --executor dask。")
 def build(inputs: tuple[Path, ...], out_dir: Path, rules_path: Path | None, today: date | None, as_json: bool,
           exit_zero: bool, jobs: int | None, site: bool, site_project: Path | None, site_engine: str,
           mask_agents: bool, no_cache: bool, days: int | None, history_path: Path | None, no_history: bool, since: date | None,
           executor: str, scheduler: str | None) -> None:
-    """Validate and grade agent books; write one workbook per agent and report.json.
-
-    \b
-    Example:
-        pasture build sample_data/ --out out/
-    """
     rules = _load_rules(rules_path)
     if executor == "dask" and not scheduler:
         raise UsageProblem("--executor dask 需要 --scheduler tcp://主机:8786")
@@ -195,10 +209,11 @@ def build(inputs: tuple[Path, ...], out_dir: Path, rules_path: Path | None, toda
     from .runlock import OutputBusy
 
     history: Path | bool = False if no_history else (history_path or True)
-    with _Progress(enabled=not as_json) as progress, \
-            _reraise(HistoryError, UsageProblem, "（可以用 --no-history 跳过历史记录）"), _reraise(OutputBusy, RunBusy):
+    with BuildProgress(_console(err=True), enabled=not as_json) as progress, \
+            _reraise(HistoryError, UsageProblem, "（可以用 --no-history 跳过历史记录）"), _reraise(OutputBusy, RunBusy), \
+            _reraise(RunArgumentError, UsageProblem):
         result = pipeline.build(list(inputs), out_dir, rules=rules, today=_day(today),
-                                on_start=progress.start, on_book=progress.advance,
+                                on_start=progress.start, on_book=progress.advance, on_step=progress.step,
                                 jobs=jobs or pipeline.default_jobs(), site=site and _site_available(),
                                 site_project=site_project, site_engine=site_engine, rules_path=rules_path,
                                 mask_agents=mask_agents,
@@ -227,15 +242,16 @@ def build(inputs: tuple[Path, ...], out_dir: Path, rules_path: Path | None, toda
 @jobs_option
 def validate(inputs: tuple[Path, ...], rules_path: Path | None, today: date | None, as_json: bool,
              exit_zero: bool, jobs: int | None) -> None:
-    """Check agent books and say exactly what to fix; writes nothing.
+    """检查代理人档案，逐条说明哪里要改、怎么改；不写任何文件。
 
     \b
-    Example:
+    示例：
         pasture validate 我的客户.xlsx
-        pasture validate books/ --json
+        pasture validate 档案/ --json
     """
     rules = _load_rules(rules_path)
-    result = pipeline.validate(list(inputs), rules=rules, today=_day(today), jobs=jobs or pipeline.default_jobs())
+    with _reraise(RunArgumentError, UsageProblem):
+        result = pipeline.validate(list(inputs), rules=rules, today=_day(today), jobs=jobs or pipeline.default_jobs())
     if as_json:
         click.echo(json.dumps(pipeline.report_dict(result), ensure_ascii=False, indent=2, default=str))
     else:
@@ -246,16 +262,16 @@ def validate(inputs: tuple[Path, ...], rules_path: Path | None, today: date | No
 
 @cli.command()
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the blank .xlsx.")
+              help="空白模板 .xlsx 写到哪里。")
 @click.option("--kind", type=click.Choice(["agent", "survey", "complaints"]), default="agent", show_default=True,
-              help="agent book, branch satisfaction survey, or branch complaints log.")
-@click.option("--kano", is_flag=True, help="With --kind survey: add the Kano paired questions.")
+              help="agent：代理人档案；survey：营业部满意度调查；complaints：营业部投诉记录。")
+@click.option("--kano", is_flag=True, help="与 --kind survey 一起用：加上卡诺（Kano）成对问题。")
 @rules_option
 def template(out_path: Path, kind: str, kano: bool, rules_path: Path | None) -> None:
-    """Write a blank template with drop-downs and input hints.
+    """生成带下拉选项和填写提示的空白模板。
 
     \b
-    Example:
+    示例：
         pasture template --out 我的客户.xlsx
         pasture template --kind survey --kano --out 满意度调查.xlsx
     """
@@ -273,20 +289,20 @@ def template(out_path: Path, kind: str, kano: bool, rules_path: Path | None) -> 
 
 
 @cli.command()
-@click.option("--agents", default=12, show_default=True, type=click.IntRange(1, 100_000), help="Number of agents.")
-@click.option("--seed", default=7, show_default=True, type=int, help="Random seed (same seed, same books).")
-@click.option("--rows", default=None, type=click.IntRange(1, 1_000_000), help="About this many policies per agent.")
-@click.option("--clean", is_flag=True, help="No deliberate mistakes in the books.")
+@click.option("--agents", default=12, show_default=True, type=click.IntRange(1, 100_000), help="代理人数量。")
+@click.option("--seed", default=7, show_default=True, type=int, help="随机种子（种子相同，生成的档案相同）。")
+@click.option("--rows", default=None, type=click.IntRange(1, 1_000_000), help="每位代理人大约多少张保单。")
+@click.option("--clean", is_flag=True, help="不故意放入填写错误。")
 @click.option("--csv-agents", default=0, show_default=True, type=click.IntRange(0),
-              help="Deliver this many agents as CSV files instead of .xlsx.")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
+              help="其中多少位代理人用 CSV 文件代替 .xlsx。")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="输出文件夹。")
 @today_option
 def sample(agents: int, seed: int, rows: int | None, clean: bool, csv_agents: int, out_dir: Path,
            today: date | None) -> None:
-    """Write realistic synthetic agent books (no real people).
+    """生成仿真的代理人档案（人物都是虚构的），用于试用和测试。
 
     \b
-    Example:
+    示例：
         pasture sample --agents 12 --seed 7 --out books/
     """
     from .sample import make_sample
@@ -299,10 +315,10 @@ def sample(agents: int, seed: int, rows: int | None, clean: bool, csv_agents: in
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def new(directory: Path) -> None:
-    """Start a branch's own site project (mkdocs.yml, course pages, rules.yaml).
+    """创建营业部自己的网站项目（mkdocs.yml、课程页面、rules.yaml）。
 
     \b
-    Example:
+    示例：
         pasture new 我的营业部网站
         pasture build books/ --out out/ --site-project 我的营业部网站 --rules 我的营业部网站/rules.yaml
     """
@@ -318,12 +334,12 @@ def new(directory: Path) -> None:
 
 @cli.command()
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path), required=False)
-@click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
+@click.option("--dev-addr", default="127.0.0.1:8000", show_default=True, help="预览网站的地址。")
 def serve(directory: Path | None, dev_addr: str) -> None:
-    """Preview a site project live while editing course pages (like `mkdocs serve`).
+    """编辑课程页面时实时预览网站项目（类似 `mkdocs serve`）。
 
     \b
-    Example:
+    示例：
         pasture serve 我的营业部网站
     """
     from mkdocs.commands.serve import serve as mkdocs_serve
@@ -338,10 +354,10 @@ def serve(directory: Path | None, dev_addr: str) -> None:
 
 @cli.group()
 def rules() -> None:
-    """Inspect and check rules files.
+    """查看和检查规则文件。
 
     \b
-    Example:
+    示例：
         pasture rules show > my-rules.yaml
         pasture rules check my-rules.yaml
     """
@@ -350,10 +366,10 @@ def rules() -> None:
 @rules.command(name="check")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def rules_check(path: Path) -> None:
-    """Validate a rules file and explain every problem.
+    """检查规则文件，逐条说明每个问题。
 
     \b
-    Example:
+    示例：
         pasture rules check my-rules.yaml
     """
     loaded = _load_rules(path)
@@ -363,43 +379,16 @@ def rules_check(path: Path) -> None:
 
 @rules.command(name="show")
 def rules_show() -> None:
-    """Print the packaged default rules (a starting point for your own copy).
+    """打印内置的默认规则（可以另存一份再修改）。
 
     \b
-    Example:
+    示例：
         pasture rules show > my-rules.yaml
     """
     click.echo(DEFAULT_RULES_PATH.read_text(encoding="utf-8"), nl=False)
 
 
 # -- output helpers ---------------------------------------------------------------
-class _Progress:
-    """A progress bar on stderr for long runs; silent when not a terminal."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled and sys.stderr.isatty()
-        self._bar: Any = None
-
-    def __enter__(self) -> "_Progress":
-        return self
-
-    def start(self, total: int) -> None:
-        if self.enabled and total > 3:
-            from rich.progress import Progress
-
-            self._bar = Progress(console=_console(err=True), transient=True)
-            self._bar.start()
-            self._task = self._bar.add_task("处理代理人档案", total=total)
-
-    def advance(self, book: Book) -> None:
-        if self._bar is not None:
-            self._bar.advance(self._task)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.stop()
-
-
 def _print_issues(result: RunResult) -> None:
     console = _console()
     entries = [(b.source, b.status, [i.to_dict() for i in b.issues]) for b in result.books]

@@ -45,7 +45,7 @@ from .issues import RowCount, make_issue
 from .models import AgentInfo, Book, RunResult
 from .read import Source, UnreadableFile, discover, read_source
 from .rules import Rules, load_rules
-from .runargs import check_run_date
+from .runargs import check_run_date, no_input
 from .runlock import Run, lock_run, sweep_leftovers
 from .validate import validate_book
 
@@ -184,6 +184,10 @@ def _failed(source: Source, code: str, detail: str) -> Book:
                 status="failed", issues=[issue])
 
 
+def _shown(inputs: PathLike | Iterable[PathLike]) -> list[str]:
+    return [str(p) for p in ([inputs] if isinstance(inputs, (str, os.PathLike)) else inputs)]
+
+
 def _split_sources(inputs: PathLike | Iterable[PathLike],
                    exclude: tuple[Path, ...] = ()) -> tuple[list[Source], list[tuple[str, Source]]]:
     """Agent books, and branch files (survey, complaints) recognised by their sheets;
@@ -282,6 +286,8 @@ def validate(
     rules = rules or load_rules()
     today = check_run_date(today or date.today())
     sources, branch_sources = _split_sources(inputs)
+    if not sources and not branch_sources:
+        raise no_input(_shown(inputs), books_required=False)
     handed_in = workbook_agents(sources)
     work = [Job(s, i, rules, today, None, keep_records=True, days=days, workbook_agents=handed_in)
             for i, s in enumerate(sources)]
@@ -302,6 +308,7 @@ def build(
     today: date | None = None,
     on_book: OnBook | None = None,
     on_start: Callable[[int], None] | None = None,
+    on_step: Callable[[str], None] | None = None,
     jobs: int = 1,
     scheduler: str | None = None,
     days: int | None = None,
@@ -329,14 +336,17 @@ def build(
     rules = rules or load_rules()
     today = check_run_date(today or date.today())
     out = Path(out_dir).resolve()  # workers and renames must not depend on the cwd
+    sources, branch_sources = _split_sources(inputs, exclude=(out,))
+    if not sources:
+        raise no_input(_shown(inputs), books_required=True)  # before anything is written
     out.mkdir(parents=True, exist_ok=True)
     history_path = _history_path(history, out, site_project)
     # One run at a time per output folder and per history store (see runlock).
+    step = on_step or (lambda name: None)  # names each step after the agents (progress)
     with lock_run(out, *([history_path] if history_path else [])) as run:
         sweep_leftovers(out)
         workbooks = out / "workbooks"
         workbooks.mkdir(parents=True, exist_ok=True)
-        sources, branch_sources = _split_sources(inputs, exclude=(out,))
         if on_start:
             on_start(len(sources))
         store = open_store(history_path) if history_path else None
@@ -348,7 +358,7 @@ def build(
             worker_history = store.previous_all(today) if scheduler else str(store.path)
         try:
             result = _build_books(sources, out, workbooks, rules, today, on_book, jobs, scheduler, days, keep_records,
-                                  use_cache, store, worker_history, snapshots, run)
+                                  use_cache, store, worker_history, snapshots, run, step)
             if store is not None:
                 store.commit()
         except BaseException:
@@ -356,8 +366,11 @@ def build(
                 store.rollback()
                 store.close()
             raise
+        if branch_sources:
+            step("读取营业部文件（满意度调查、投诉记录）")
         branch = read_branch_files(branch_sources, result.books, rules, today)
         result.branch_files = branch.entries or []
+        step("写汇总报告 report.json 和营业部报表 branch.xlsx")
         report = report_dict(result)
         write_json(out / "report.json", report)
         campaigns = _campaigns(result.books, rules)
@@ -366,6 +379,7 @@ def build(
         write_branch_workbook(out / "branch.xlsx", report=report, survey=branch.survey, complaints=branch.complaints,
                               campaigns=campaigns, rules=rules, today=today)
         if site:
+            step("生成网站（课程页面和看板）")
             _publish_site(result, report, out, rules, project=site_project, rules_path=rules_path,
                           mask_agents=mask_agents, store=store, since=since, branch=branch, campaigns=campaigns,
                           engine=site_engine)
@@ -414,19 +428,19 @@ def _history_path(history: PathLike | None | bool, out: Path, site_project: Path
 def _build_books(sources: list[Source], out: Path, workbooks: Path, rules: Rules, today: date,
                  on_book: OnBook | None, jobs: int, scheduler: str | None, days: int | None, keep_records: bool,
                  use_cache: bool, store: Store | None, worker_history: Any, snapshots: list[str],
-                 run: Run) -> RunResult:
+                 run: Run, step: Callable[[str], None]) -> RunResult:
     cache = AgentCache(out) if use_cache and not keep_records else None
     # Phones and history rows wait on disk, not in memory (flat in the branch's size);
     # next to the cache they survive the run, so a cached agent's rows are already there.
     with BranchIndex(out / ".cache" / INDEX_NAME if cache is not None else None) as index:
         return _run_books(sources, out, workbooks, rules, today, on_book, jobs, scheduler, days, keep_records,
-                          cache, index, store, worker_history, snapshots, run)
+                          cache, index, store, worker_history, snapshots, run, step)
 
 
 def _run_books(sources: list[Source], out: Path, workbooks: Path, rules: Rules, today: date,
                on_book: OnBook | None, jobs: int, scheduler: str | None, days: int | None, keep_records: bool,
                cache: AgentCache | None, index: BranchIndex, store: Store | None, worker_history: Any,
-               snapshots: list[str], run: Run) -> RunResult:
+               snapshots: list[str], run: Run, step: Callable[[str], None]) -> RunResult:
     keys: dict[int, str] = {}
     slots: list[Book | None] = [None] * len(sources)
     reused: dict[int, str | None] = {}  # cache hits: index → workbook path when cached
@@ -454,6 +468,7 @@ def _run_books(sources: list[Source], out: Path, workbooks: Path, rules: Rules, 
             on_book(book)
     # Branch-level checks need every book's phones; only the books they flag are redone,
     # so their workbooks carry the warnings too.
+    step("营业部交叉检查（共用电话、重复客户、重复工号）")
     index.keep_only(s.display for s in sources)
     findings = index.findings([b.source for b in slots if b is not None and b.status != "failed"])
     # Two books with one 工号: both warned; only the first reads and records history.
@@ -466,6 +481,8 @@ def _run_books(sources: list[Source], out: Path, workbooks: Path, rules: Rules, 
                 None if source.display in no_history else worker_history, tuple(flagged[source.display]),
                 token=run.token, workbook_agents=handed_in)
             for i, source in enumerate(sources) if source.display in flagged]
+    if redo:
+        step(f"重新生成 {len(redo)} 本带交叉检查提示的工作簿")
     for job, book in zip(redo, _run_jobs(redo, jobs, scheduler)):
         _park(index, keys.get(job.index, ""), book)
         slots[job.index] = book  # its workbook overwrote the first pass's staging file
@@ -475,6 +492,7 @@ def _run_books(sources: list[Source], out: Path, workbooks: Path, rules: Rules, 
     place_workbooks(books, sources, workbooks, cache, keys, reused, token=run.token)
     integrity = branch_summary(findings, agents=len(books))
     if store is not None:
+        step("记录历史（等级变化、趋势）")
         _record_history(store, books, index, keys, reused, today, rules, skip=no_history)
     return RunResult(books=books, today=today, out_dir=out, integrity=integrity)
 
