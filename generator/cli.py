@@ -20,7 +20,7 @@ from rich.table import Table
 from . import exits, pipeline
 from .cli_progress import BuildProgress
 from .cli_zh import chinese_click
-from .models import Book, RunResult
+from .models import RunResult
 from .rules import DEFAULT_RULES_PATH, Rules, RulesError, load_rules
 from .runargs import RunArgumentError, check_run_date
 
