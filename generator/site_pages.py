@@ -3,8 +3,8 @@
 :data:`PAGE_BUILDERS` lists what makes pages from a run (report, history store, branch
 files); each returns ``{path under the docs dir: Markdown}``. A builder that fails costs
 only its own pages: they become stub pages and a ``site-page-failed`` issue, and the
-rest of the site is published. Every page is left out of the search index (search is for
-the course material; numbers pages would crowd it).
+rest of the site is published. Only the branch-level dashboards are in the search index
+(:func:`searchable`); the many team, agent and trend pages would crowd it.
 """
 
 from __future__ import annotations
@@ -115,7 +115,15 @@ def run_pages(inputs: PageInputs) -> tuple[dict[str, str], list[Issue]]:
                 pages[path] += text
             else:
                 pages[path] = text
-    return {path: SEARCH_EXCLUDED + text for path, text in pages.items()}, issues
+    return {path: (text if searchable(path) else SEARCH_EXCLUDED + text) for path, text in pages.items()}, issues
+
+
+def searchable(path: str) -> bool:
+    """Branch-level dashboards (dashboards/*.md: complaints, survey, campaign, quality …) are
+    in the search index, so 投诉 finds the complaints page; team, agent and trend pages
+    (sub-folders, up to one per agent) stay out of it. All of them hold aggregates only."""
+    parts = path.split("/")
+    return len(parts) == 2 and parts[0] == "dashboards"
 
 
 def build_dashboard_site(report: dict[str, Any], rules: Rules, site_dir: Path, *, project: Any = None,

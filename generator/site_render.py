@@ -154,7 +154,9 @@ def with_assets(markdown: str, path: str, assets: Mapping[str, Sequence[str]]) -
     def href(asset: str) -> str:
         return pagekit.text(posixpath.relpath(asset, here))
 
+    # In a <div>: a bare <link> line would become an empty paragraph (a gap under the title).
     css = "".join(f'<link rel="stylesheet" href="{href(a)}">' for a in assets.get("css", []))
+    css = f'<div class="pasture-assets">{css}</div>' if css else ""
     js = "".join(f'<script src="{href(a)}"></script>' for a in assets.get("js", []))
     head, body = _split_front_matter(markdown)
     body = body.lstrip("\n")

@@ -164,6 +164,11 @@ def _search(page, query: str) -> list[str]:
     # first screen of results shows depends on ranking (the short dashboard pages with
     # 转介绍率 score high), so any of them will do.
     ("转介绍", {"course/cycle.html", "course/records.html", "course/grading.html"}),
+    # The page writes "A 级"; agents type "A级" (the separator splits Latin from Chinese).
+    ("A级", {"course/grading.html"}),
+    ("A 级", {"course/grading.html"}),
+    # A dashboard word: the branch-level dashboards are indexed (aggregates only).
+    ("投诉", {"dashboards/complaints.html"}),
 ])
 def test_chinese_search_finds_the_course_page(http, base_url, query, expected):
     page, watch = http
