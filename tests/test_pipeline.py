@@ -97,15 +97,18 @@ def test_one_broken_file_does_not_stop_the_others(tmp_path):
     import shutil
 
     books = tmp_path / "books"
-    shutil.copytree(SAMPLE, books)
-    (books / "zz_empty.xlsx").write_bytes(b"")
+    books.mkdir()
+    for good in ("A1001_罗然.xlsx", "A1002_唐颖雪.xlsx", "A1003_马悦.xlsx"):  # before and after the bad ones
+        shutil.copy(SAMPLE / good, books / good)
+    (books / "A1002x_empty.xlsx").write_bytes(b"")
     (books / "zz_text.xlsx").write_text("这不是表格", encoding="utf-8")
-    result = build(books, tmp_path / "out", today=TODAY)
+    result = build(books, tmp_path / "out", today=TODAY, jobs=2)
     status = {b.source: b.status for b in result.books}
-    assert status["zz_empty.xlsx"] == "failed" and status["zz_text.xlsx"] == "failed"
-    assert sum(1 for s in status.values() if s != "failed") == 12
+    assert status["A1002x_empty.xlsx"] == "failed" and status["zz_text.xlsx"] == "failed"
+    assert sum(1 for s in status.values() if s != "failed") == 3
+    assert len(list((tmp_path / "out" / "workbooks").glob("*.xlsx"))) == 3
     codes = {b.source: b.issues[0].code for b in result.books if b.status == "failed"}
-    assert codes == {"zz_empty.xlsx": "file-empty", "zz_text.xlsx": "file-unreadable"}
+    assert codes == {"A1002x_empty.xlsx": "file-empty", "zz_text.xlsx": "file-unreadable"}
 
 
 def test_rebuild_gives_same_cells(tmp_path):
@@ -147,7 +150,8 @@ def test_jobs_do_not_change_results(tmp_path, built):
 
 
 def test_slim_books_by_default(tmp_path):
-    result = build(SAMPLE, tmp_path / "o", today=TODAY)
+    result = build([SAMPLE / "A1001_罗然.xlsx", SAMPLE / "A1002_唐颖雪.xlsx"], tmp_path / "o", today=TODAY)
+    assert len(result.books) == 2
     assert all(not b.closed and not b.prospects for b in result.books)
     assert sum(b.kpis.get("policies", 0) for b in result.books) > 0
 

@@ -72,6 +72,7 @@ def two_branches(tmp_path_factory):
     return first, second
 
 
+@pytest.mark.slow  # three `pasture build` child processes, one of them 16 agents with --jobs 1
 def test_second_concurrent_build_is_refused_and_books_never_mix(tmp_path, two_branches):
     first, second = two_branches
     out = tmp_path / "out"

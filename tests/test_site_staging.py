@@ -70,6 +70,7 @@ def test_a_new_build_replaces_the_whole_site(old_site):
     assert _leftovers(site) == []
 
 
+@pytest.mark.slow  # a site build in a child process, killed, then a full rebuild
 def test_a_killed_build_leaves_the_old_site_and_the_next_run_cleans_up(old_site):
     site, before = old_site
     script = ("import sys; from pathlib import Path; from generator.site import PROJECT_ROOT, publish_site; "
