@@ -46,6 +46,8 @@ from typing import Any, Iterable
 from . import lunar
 from .models import Book, MonthDay, Record
 from .premiums import (
+    FALLBACK_NOTE,
+    premium_start,
     PERIOD_MONTHS,
     add_months,
     due_dates,
@@ -57,17 +59,20 @@ from .premiums import (
     paid_through,
 )
 from .occasions import festival_dates, festival_when, nth_weekday, yearly_solar
+from .audience import fits_records
+from .segments import segment_rank
 from .rules import Festival, Rules
 from .schema import normalize_header
 
 # Order of urgency within 逾期 (a policy about to lapse first).
 KINDS = (
-    "premium_check", "premium_due", "callback", "visit", "experience", "birthday", "anniversary", "festival",
+    "premium_check", "premium_due", "callback", "followup", "visit", "experience", "birthday", "anniversary",
+    "festival",
 )
 KIND_LABELS = {
     "birthday": "生日", "anniversary": "结婚纪念日", "festival": "节日问候",
     "premium_due": "交费对应日", "premium_check": "交费确认",
-    "callback": "售后回访", "visit": "定期拜访", "experience": "重点体验",
+    "callback": "售后回访", "followup": "服务回访", "visit": "定期拜访", "experience": "重点体验",
 }
 KIND_BY_LABEL = {label: kind for kind, label in KIND_LABELS.items()}
 # The order an agent works in: today's list, the rest of the week, then the backlog.
@@ -120,6 +125,7 @@ class Task:
     amount: float | None = None  # the instalment due (premium tasks)
     capped: bool = False  # overdue longer than one cycle: dated one cycle back ("N 天以上")
     group: tuple[Greeted, ...] = ()  # the clients a festival task greets
+    segment: str | None = None  # the client's value segment: 高效 first within a day
 
     @property
     def label(self) -> str:
@@ -136,12 +142,14 @@ class Task:
         return f"逾期 {(today - self.date).days} 天{'以上' if self.capped else ''}"
 
     def sort_key(self, today: Day) -> tuple[Any, ...]:
-        """Section first; 逾期 by urgency (kind, then the longest late), others by date."""
+        """Section first; 逾期 by urgency (kind, then the client's value segment, then the
+        longest late), others by date then segment (高效客户 first, generator/segments.py)."""
         section = BUCKETS.index(bucket(self, today))
         kind = KINDS.index(self.kind)
+        rank = segment_rank(self.segment)
         if self.overdue:
-            return (section, kind, self.date, self.client_key, self.ref)
-        return (section, self.date, kind, self.client_key, self.ref)
+            return (section, kind, rank, self.date, self.client_key, self.ref)
+        return (section, self.date, rank, kind, self.client_key, self.ref)
 
 
 def service_item(kind: str, experience: str | None = None) -> str | None:
@@ -184,6 +192,8 @@ class Client:
     anniversary: date | MonthDay | None = None
     last_service: date | None = None  # latest of 最近服务日期 and 服务记录 dates
     given: dict[str, date] = field(default_factory=dict)  # experience item → last given
+    services: list[Record] = field(default_factory=list)  # its 服务记录 rows (follow-ups)
+    segment: str | None = None  # value segment (generator/segments.py), closed clients
 
 
 def clients_of(book: Book) -> list[Client]:
@@ -215,6 +225,7 @@ def clients_of(book: Book) -> list[Client]:
         if client is None:
             continue
         client.last_service = max(filter(None, (client.last_service, when)))
+        client.services.append(svc)
         item = svc.get("item")
         if item and (item not in client.given or client.given[item] < when):
             client.given[item] = when
@@ -238,7 +249,7 @@ def _closed_client(key: str, recs: list[Record]) -> Client:
     return Client(
         key=key, book="closed", name=latest.get("holder_name") or "", phone=latest.get("holder_phone"),
         grade=latest.grade, quadrant=latest.quadrant, sheet=latest.sheet, row=latest.row,
-        anchor=latest.get("policy_date"), records=recs, birthday=birthday,
+        anchor=latest.get("policy_date"), records=recs, birthday=birthday, segment=latest.segment,
         lunar_birthday=bool(brec and brec.get("calendar") == "农历"),
         anniversary=_first(recs, "anniversary")[0], last_service=max(last, default=None),
     )
@@ -290,6 +301,8 @@ def plan_book(book: Book, rules: Rules, *, today: date, days: int | None = None)
     span = rules.cadence.calendar_window_days if days is None else days
     if span < 0:
         raise ValueError("days 不能为负数")
+    from .followups import followup_tasks
+
     win = _Window(today, today + timedelta(days=span), rules)
     clients = clients_of(book)
     paid = paid_from_services(book.services)
@@ -300,6 +313,7 @@ def plan_book(book: Book, rules: Rules, *, today: date, days: int | None = None)
         for rec in client.records if client.book == "closed" else ():
             tasks += _premiums(client, rec, win, paid)
             tasks += _callbacks(client, rec, win)
+        tasks += followup_tasks(client, win)  # after services, prospects, dormant clients
     return sorted(_merge_overdue(tasks), key=lambda t: t.sort_key(today))
 
 
@@ -335,7 +349,7 @@ def _task(client: Client, day: date, kind: str, occasion: str, action: str, **ex
     return Task(
         date=day, kind=kind, client_key=client.key, client_name=client.name, phone=client.phone,
         grade=client.grade, quadrant=client.quadrant, occasion=occasion, action=action,
-        sheet=client.sheet, row=client.row, **extra,
+        sheet=client.sheet, row=client.row, segment=client.segment, **extra,
     )
 
 
@@ -354,7 +368,7 @@ def _greeting_action(client: Client, what: str) -> str:
 
 def _greets(fest: Festival, client: Client) -> bool:
     return (client.book in fest.books and (not fest.grades or client.grade in fest.grades)
-            and (not fest.quadrants or client.quadrant in fest.quadrants))
+            and (not fest.quadrants or client.quadrant in fest.quadrants) and fits_records(fest, client.records))
 
 
 def _festivals(clients: list[Client], win: _Window) -> list[Task]:
@@ -429,10 +443,15 @@ def _since(client: Client, last: date | None, base: date) -> str:
 
 
 def _visits(client: Client, win: _Window) -> list[Task]:
-    """The next regular visit and the next of each ☆ experience, overdue or in the window.
+    """The next regular visit and the next ☆ experience, overdue or in the window.
 
-    A visit counts from the last service of any kind (服务记录 or 最近服务日期); a ☆
-    experience from the last time it was given, else from the last service; with no
+    ☆ marks the experience that matters most to the quadrant — a priority, not a
+    frequency (the standard warns against over-involvement in clients' lives). So one ☆
+    experience is planned at a time, every ``strategic_every_days`` after the last ☆
+    experience (else the last service); the next is the one given least recently, never
+    given first, in the matrix's order. A ☆ on 定期拜访 keeps the ordinary visit cadence.
+
+    A visit counts from the last service of any kind (服务记录 or 最近服务日期); with no
     service at all, both count from the policy or registration date.
 
     Giving an experience is a service, so it restarts the visit cadence: when a ☆
@@ -443,28 +462,28 @@ def _visits(client: Client, win: _Window) -> list[Task]:
     stars = _strategic(client, win.rules)
     every = cad.strategic_every_days
     found: list[tuple[date, Task]] = []
-    for item in stars:
-        if item == VISIT_ITEM:
-            continue  # folded into the visit cadence below
+    items = [i for i in stars if i != VISIT_ITEM]  # a ☆ visit is the visit below
+    if items:
+        last_star = max((client.given[i] for i in items if i in client.given), default=None)
+        item = min(items, key=lambda i: (client.given.get(i, date.min), items.index(i)))
         given = client.given.get(item)
-        start = given or client.last_service or client.anchor
-        if start is None:
-            continue
-        raw = start + timedelta(days=every)
-        due, capped = win.overdue(raw, every)
-        since = f"上次提供 {given.isoformat()}" if given else ("尚未提供过；" + _since(client, client.last_service, start))
-        if due <= win.end:
-            found.append((raw, _task(
-                client, due, "experience", f"☆重点体验：{item}（每{every}天；{since}）",
-                f"安排一次{item}，完成后在服务记录登记", experience=item, overdue=due < win.today, ref=item,
-                capped=capped,
-            )))
+        start = last_star or client.last_service or client.anchor
+        if start is not None:
+            raw = start + timedelta(days=every)
+            due, capped = win.overdue(raw, every)
+            since = f"上次提供 {given.isoformat()}" if given else ("尚未提供过；" + _since(client, client.last_service, start))
+            if due <= win.end:
+                found.append((raw, _task(
+                    client, due, "experience", f"☆重点体验：{item}（每{every}天安排一项；{since}）",
+                    f"安排一次{item}，完成后在服务记录登记", experience=item, overdue=due < win.today, ref=item,
+                    capped=capped,
+                )))
     tasks = [t for _, t in found]
     mark = win.rules.experiences.matrix.get(client.quadrant or "", {}).get(VISIT_ITEM, "✓")
     base = client.last_service or client.anchor
     if mark == "×" or base is None:
         return tasks
-    visit_every = min(cad.visit_every_days, every) if mark == "☆" else cad.visit_every_days
+    visit_every = cad.visit_every_days
     raw = base + timedelta(days=visit_every)
     if found and min(r for r, _ in found) <= raw:
         first = min(range(len(found)), key=lambda i: (found[i][0], i))
@@ -484,7 +503,8 @@ def _premiums(client: Client, rec: Record, win: _Window, paid: dict[str, date]) 
     """Each due date in the window (one row, with the instalment) and each passed one in
     the grace period that nothing says was paid."""
     cad = win.rules.cadence
-    policy_date = rec.get("policy_date")
+    policy_date, fallback = premium_start(rec)  # 承保日期, else 投保日期
+    note = f"；{FALLBACK_NOTE}" if fallback else ""
     mode = mode_of(rec)
     period = PERIOD_MONTHS.get(mode)
     if not isinstance(policy_date, date) or period is None:
@@ -505,7 +525,7 @@ def _premiums(client: Client, rec: Record, win: _Window, paid: dict[str, date]) 
             continue
         number = months_between(policy_date, due) // period + 1
         tasks.append(_task(
-            client, due, "premium_due", f"{product}第{number}期保费{money}（{mode}）；保单 {policy_no} 交费对应日 {due.isoformat()}",
+            client, due, "premium_due", f"{product}第{number}期保费{money}（{mode}）；保单 {policy_no} 交费对应日 {due.isoformat()}{note}",
             "提前告知客户交费日期和金额，确认扣款账户；客户交费后在“完成”选“是”", ref=policy_no, amount=amount))
     if passed:
         # One task per policy: dated by the oldest unconfirmed due date (its grace ends
@@ -523,7 +543,7 @@ def _premiums(client: Client, rec: Record, win: _Window, paid: dict[str, date]) 
         day, capped = win.overdue(first, cad.grace_period_days)
         text = (f"{product}{which}保费{f' {total:,.2f} 元' if total is not None else ''}（{mode}）；"
                 f"保单 {policy_no} 交费对应日 {last.isoformat()}"
-                f"{f'（最早一期 {first.isoformat()}）' if first != last else ''}，宽限期至 {grace_end.isoformat()}")
+                f"{f'（最早一期 {first.isoformat()}）' if first != last else ''}，宽限期至 {grace_end.isoformat()}{note}")
         tasks.append(_task(client, day, "premium_check", text, action, overdue=True, ref=policy_no, amount=total,
                            capped=capped))
     return tasks

@@ -145,6 +145,18 @@ def paid_from_services(services: Iterable[Record]) -> dict[str, date]:
     return found
 
 
+def premium_start(rec: Record) -> tuple[date | None, bool]:
+    """The day a policy's due dates run from: 承保日期, else 投保日期 (True: the fallback)."""
+    effective = rec.get("effective_date")
+    if isinstance(effective, date):
+        return effective, False
+    sold = rec.get("policy_date")
+    return (sold if isinstance(sold, date) else None), True
+
+
+FALLBACK_NOTE = "未填承保日期，按投保日期推算"
+
+
 def paid_through(rec: Record, from_services: Mapping[str, date]) -> date | None:
     """The last day whose due date is known paid, or None when nothing says so.
 

@@ -106,8 +106,13 @@ Feb29Policy = Literal["feb_28", "mar_1"]
 
 class Cadence(_Strict):
     visit_every_days: int = Field(90, gt=0, le=MAX_DAYS)
-    strategic_every_days: int = Field(60, gt=0, le=MAX_DAYS)
+    # ☆ is a priority, not a frequency: one ☆ experience is planned per client every this many days.
+    strategic_every_days: int = Field(180, gt=0, le=MAX_DAYS)
     callbacks_after_sale_days: list[DaysCount] = Field(default_factory=lambda: [7, 30, 90, 180], max_length=50)
+    # Call-backs beyond the sale (generator/followups.py): after every service (1 = the
+    # same day or the next, as the standard asks) and after a prospect is registered.
+    callback_after_service_days: int = Field(1, ge=0, le=MAX_DAYS)
+    prospect_followup_days: list[DaysCount] = Field(default_factory=lambda: [7, 30], max_length=50)
     grace_period_days: int = Field(60, ge=0, le=366)
     premium_reminder_days_before: int = Field(15, ge=0, le=366)
     prospect_daily_quota: int = Field(3, ge=0, le=1000)
@@ -135,6 +140,10 @@ class Festival(_Strict):
     grades: list[str] = Field(default_factory=list)  # empty: every grade
     quadrants: list[str] = Field(default_factory=list)  # empty: every quadrant
     books: list[Book] = Field(default_factory=lambda: list(_BOOKS))
+    # Who by person, applied when the client's 性别 / 婚姻状况 is known (generator/audience.py):
+    # gender: only clients of that 性别; couples: only married clients (已婚, or a 结婚纪念日).
+    gender: Literal["女", "男"] | None = None
+    couples: bool = False
     action: str = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -300,6 +309,9 @@ OPTIONAL_VOCABULARIES: dict[str, dict[str, list[str]]] = {
     "出勤": {"出勤": ["到", "已到", "到岗", "参加", "是", "√", "✓", "yes", "present"],
              "缺勤": ["未到", "没到", "旷工", "否", "×", "no", "absent"],
              "请假": ["休假", "事假", "病假", "年假", "leave"]},
+    "性别": {"女": ["女性", "女士", "f", "female"], "男": ["男性", "先生", "m", "male"]},
+    "婚姻状况": {"已婚": ["结婚", "已结婚", "有配偶", "married"], "未婚": ["单身", "未结婚", "single"],
+               "离异": ["离婚", "divorced"], "丧偶": ["widowed"]},
 }
 
 

@@ -467,10 +467,12 @@ def _closed_rows(g: _Gen, clients: list[_Client]) -> list[tuple[date, list[Cell]
                 "pay_mode": mode_cell,
                 "pay_years": pay_years,
                 "premium": premium,
-                "paid_to": g.paid_to(d, mode, pay_years if isinstance(pay_years, int) else None),
+                "effective_date": _effective(d, c.name),
+                "paid_to": g.paid_to(_effective(d, c.name) or d, mode, pay_years if isinstance(pay_years, int) else None),
                 "birthday": c.birthday,
                 "calendar": c.calendar,
                 "anniversary": c.anniversary,
+                **_person(c.name, c.married),
                 "address": c.address,
                 "source": source,
                 "referrer": c.referrer,
@@ -485,6 +487,23 @@ def _closed_rows(g: _Gen, clients: list[_Client]) -> list[tuple[date, list[Cell]
             rows.append((d, [values[col.key] for col in CLOSED.columns]))
     rows.sort(key=lambda r: r[0])
     return rows
+
+
+def _effective(sold: date, name: str) -> date | None:
+    """承保日期 a few days after 投保日期; blank on about one row in five (the fallback).
+
+    Derived from the row itself, not drawn, so adding the column left every other value
+    of the sample unchanged."""
+    salt = sum(map(ord, name)) + sold.toordinal()
+    return None if salt % 5 == 0 else sold + timedelta(days=1 + salt % 6)
+
+
+def _person(name: str, married: bool | None) -> dict[str, Cell]:
+    """性别 and 婚姻状况, known for some clients only (derived from the name, not drawn)."""
+    salt = sum(map(ord, name))
+    gender = ("女", "男", None)[salt % 3]
+    marital = ("已婚" if married else "未婚") if married is not None and salt % 4 else None
+    return {"gender": gender, "marital": marital}
 
 
 def _prospect_rows(g: _Gen, n: int, clients: list[_Client], force_combos: bool) -> list[list[Cell]]:
@@ -525,6 +544,7 @@ def _prospect_rows(g: _Gen, n: int, clients: list[_Client], force_combos: bool) 
             "last_service": max(reg, g.days_ago(0, 30)) if rng.random() < 0.3 else None,
             "notes": rng.choice(PROSPECT_NOTES) if rng.random() < 0.25 else None,
         }
+        values.update(_person(str(values["name"]), None))
         rows.append([values[col.key] for col in PROSPECT.columns])
     return rows
 

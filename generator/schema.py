@@ -75,6 +75,16 @@ def _rating_columns() -> tuple[Column, ...]:
     )
 
 
+def _person_columns() -> tuple[Column, ...]:
+    """Optional: who a festival greeting is for (妇女节 to women, 七夕 to couples)."""
+    return (
+        Column("gender", "性别", "choice", False, ("gender", "sex"), vocab="性别",
+               hint="女 / 男；可不填，用于妇女节等问候", width=6),
+        Column("marital", "婚姻状况", "choice", False, ("婚否", "marital status"), vocab="婚姻状况",
+               hint="已婚 / 未婚 / 离异 / 丧偶；可不填，用于七夕等问候", width=9),
+    )
+
+
 CLOSED = Sheet(
     CLOSED_SHEET,
     (
@@ -90,8 +100,13 @@ CLOSED = Sheet(
         Column("insured_phone", "被保人电话", "phone", False, ("被保人手机", "insured phone"),
                width=15),
         Column("policy_date", "投保日期", "date", True,
-               ("投保时间", "承保日期", "生效日期", "policy date"), not_future=True,
+               ("投保时间", "policy date"), not_future=True,
                hint="例如 2024-03-12", width=12),
+        # The effective date: premium due dates run from it (投保日期 when blank). It may
+        # lie a few days ahead (a policy written today that takes effect next week).
+        Column("effective_date", "承保日期", "date", False,
+               ("生效日期", "承保时间", "effective date"),
+               hint="保单生效的日期，交费对应日从这天起算；不填时按投保日期", width=12),
         Column("policy_no", "保单号", "text", True, ("保单号码", "policy no", "policy number"),
                hint="同一本册子里不能重复", width=20),
         Column("product", "险种", "text", True, ("产品", "产品名称", "险种名称", "product"),
@@ -113,6 +128,7 @@ CLOSED = Sheet(
                vocab="生日历法", default="公历", hint="公历 / 农历", width=10),
         Column("anniversary", "结婚纪念日", "birthday", False, ("纪念日", "wedding anniversary"),
                width=12),
+        *_person_columns(),
         Column("address", "地址", aliases=("住址", "联系地址", "address"), width=24),
         Column("source", "客户来源", "choice", True, ("来源", "source"), vocab="客户来源",
                hint="缘故 / 转介绍 / 陌生", width=10),
@@ -144,6 +160,7 @@ PROSPECT = Sheet(
                hint="可只填月日，例如 3月12日", width=12),
         Column("calendar", "生日历法", "choice", False, ("历法", "calendar"),
                vocab="生日历法", default="公历", hint="公历 / 农历", width=10),
+        *_person_columns(),
         Column("address", "地址", aliases=("住址", "联系地址", "address"), width=24),
         Column("occupation", "职业", aliases=("工作", "occupation", "job"), width=12),
         *_rating_columns(),

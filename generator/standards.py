@@ -304,7 +304,9 @@ def festival_table(rules: Rules) -> str:
         else:
             nth = "最后一" if f.nth == -1 else f"第{f.nth}"
             when = f"{f.month}月{nth}个星期{weekdays[f.weekday or 0]}"
-        who = "、".join([*f.grades, *f.quadrants]) or "全部客户"
+        person = [f"{f.gender}性客户（已填性别时）"] if f.gender else []
+        person += ["已婚客户（已填婚姻状况时）"] if f.couples else []
+        who = "、".join([*f.grades, *f.quadrants, *person]) or "全部客户"
         rows.append([cell(f.name), cell(when), cell(who), cell(f.action)])
     if not rows:
         return "规则文件中没有配置节日问候。"

@@ -167,6 +167,10 @@ def _validate_sheet(
             issues.append(make_issue("duplicate-column", column=col.name, **where))
         else:
             positions[col.key] = i
+    if sheet.name == CLOSED_SHEET and "policy_date" not in positions and "effective_date" in positions:
+        # Before 承保日期 had its own column it was a spelling of 投保日期: such a book's
+        # only date column still gives the policy date.
+        positions["policy_date"] = positions["effective_date"]
     missing = [c for c in sheet.required if c.key not in positions]
     for col in missing:
         issues.append(make_issue("missing-column", sheet=sheet.name, row=raw.header_row, column=col.name))

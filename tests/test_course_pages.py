@@ -103,3 +103,19 @@ def test_experience_costs_are_the_standards_labels(site):
     row = row[:row.index("</tr>")]
     assert [unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)] == [
         "极低", "低", "中", "高", "很高", "极高"]
+
+
+def test_experiences_page_says_star_is_a_priority_with_its_own_cadence(site):
+    text = page_text(site, "experiences")
+    assert "☆ 说的是“优先”，不是“更频繁”" in text and "更频繁，默认" not in text
+    assert f"隔 {RULES.cadence.strategic_every_days} 天再安排下一项" in text
+
+
+def test_cadence_page_and_engine_agree_on_call_backs_premiums_and_festivals(site):
+    text = page_text(site, "cadence")
+    c = RULES.cadence
+    assert f"服务后 {c.callback_after_service_days} 天内" in text and "当天或第二天" in text
+    assert "登记后第 " + "、".join(str(d) for d in c.prospect_followup_days) + " 天各跟进一次" in text
+    assert "唤醒回访" in text and "交费对应日从承保日期" in text.replace(" ", "") and "按投保日期推算" in text
+    assert "妇女节只问候女性客户" in text
+    assert "女性客户（已填性别时）" in text and "已婚客户（已填婚姻状况时）" in text  # the festival table

@@ -338,7 +338,7 @@ def test_overdue_is_never_older_than_one_cycle():
     assert visit.date == TODAY - timedelta(days=90) and visit.capped
     assert visit.late_text(TODAY) == "逾期 90 天以上" and "承保日 2015-03-01 起算" in visit.occasion
     star = next(t for t in found if t.kind == "experience")
-    assert star.date == TODAY - timedelta(days=60) and star.late_text(TODAY) == "逾期 60 天以上"
+    assert star.date == TODAY - timedelta(days=180) and star.late_text(TODAY) == "逾期 180 天以上"
 
 
 def test_one_overdue_row_per_client_and_kind():
@@ -352,8 +352,9 @@ def test_one_overdue_row_per_client_and_kind():
     assert callback.ref == "P1、P2" and callback.date == date(2026, 10, 27)  # the oldest, naming both
     assert callback.occasion.endswith("等共 4 项")  # 1 week and 1 month, both policies
     star = next(t for t in found if t.kind == "experience")
-    assert star.client_key == "C2" and star.experience == "生活服务" and star.ref == "生活服务、量身定制"
-    assert "量身定制" in star.occasion and plan.service_item("experience", star.experience) == "生活服务"
+    # One ☆ experience at a time: the first of the quadrant's ☆ items never given.
+    assert star.client_key == "C2" and star.experience == "生活服务" and star.ref == "生活服务"
+    assert plan.service_item("experience", star.experience) == "生活服务"
 
 
 def test_visit_counts_from_the_latest_of_log_and_last_service_column():
@@ -372,38 +373,45 @@ def test_visit_without_service_counts_from_the_policy_or_registration():
     assert "尚无服务记录，登记日 2026-10-15 起算" in found["W1"].occasion
 
 
-def test_strategic_visit_cadence_for_maintain_quadrant(tmp_path):
-    # 维系 has 定期拜访 as ☆: visits come every strategic_every_days (60) instead of 90.
+def test_a_strategic_visit_keeps_the_visit_cadence(tmp_path):
+    # 维系 has 定期拜访 as ☆: a priority, not a frequency — visits stay every 90 days.
     # (Its other ☆, 一般活动, is made ✓ here so that no experience stands for the visit.)
     rules = _rules(tmp_path, lambda d: d["experiences"]["matrix"]["维系"].update({"一般活动": "✓"}))
     b = book([closed("C1", quadrant="维系")], services=[service("C1", date(2026, 10, 1))])
-    assert dates(tasks_of(b, "visit", rules=rules)) == [date(2026, 11, 30)]
+    assert dates(tasks_of(b, "visit", rules=rules)) == [date(2026, 12, 30)]
     assert tasks_of(b, "experience", rules=rules) == []
 
 
-def test_an_experience_due_first_stands_for_the_visit():
+def test_an_experience_due_first_stands_for_the_visit(tmp_path):
     """Giving a ☆ experience is a service: it restarts the visit cadence, so one row does both."""
+    rules = _rules(tmp_path, lambda d: d["cadence"].update({"strategic_every_days": 60}))
     b = book([closed("C1", quadrant="耕耘")], services=[service("C1", date(2026, 10, 1))])
-    assert tasks_of(b, "visit") == []
-    star = tasks_of(b, "experience")
+    assert tasks_of(b, "visit", rules=rules) == []
+    star = tasks_of(b, "experience", rules=rules)
     assert dates(star) == [date(2026, 11, 30)] and "算作一次定期拜访" in star[0].action
     assert plan.service_item(star[0].kind, star[0].experience) == "一般活动"
 
 
 def test_strategic_experiences_of_the_pampered():
+    """☆ is a priority, not a frequency: 宠爱 gets ONE ☆ experience every 180 days, the one
+    given least recently — not 生活服务 and 量身定制 every 60 days each."""
+    assert RULES.cadence.strategic_every_days == 180
     b = book([closed("C1", quadrant="宠爱", policy_date=date(2026, 10, 1))],
              services=[service("C1", date(2026, 11, 1), "生活服务")])
-    found = {t.ref: t for t in tasks_of(b, "experience")}
-    assert set(found) == {"生活服务", "量身定制"}
-    assert found["生活服务"].date == date(2026, 12, 31)
-    # Never given: from the last service (2026-11-01), not the policy date.
-    assert found["量身定制"].date == date(2026, 12, 31)
-    assert "尚未提供过；上次服务 2026-11-01" in found["量身定制"].occasion
+    assert tasks_of(b, "experience") == []  # nothing ☆ within the 90-day calendar
+    [star] = tasks_of(b, "experience", days=200)
+    # 生活服务 was given on 2026-11-01: the next ☆ is 量身定制, 180 days after it.
+    assert (star.ref, star.date) == ("量身定制", date(2027, 4, 30))
+    assert "每180天安排一项；尚未提供过；上次服务 2026-11-01" in star.occasion
+    # Never given any: the first ☆ of the matrix's order comes first.
+    fresh = book([closed("C1", quadrant="宠爱", policy_date=date(2026, 6, 1))])
+    [first] = tasks_of(fresh, "experience", days=200)
+    assert (first.ref, first.date) == ("生活服务", date(2026, 11, 28))
 
 
 def test_experiences_count_from_the_last_service_column_too():
     b = book([closed("C1", quadrant="宠爱", policy_date=date(2019, 10, 1), last_service=date(2026, 11, 10))])
-    assert {t.date for t in tasks_of(b, "experience")} == {date(2027, 1, 9)}
+    assert {t.date for t in tasks_of(b, "experience", days=200)} == {date(2027, 5, 9)}
     assert not any(t.overdue for t in tasks_of(b) if t.kind in ("visit", "experience"))
 
 

@@ -9,7 +9,7 @@ import pytest
 from generator.issues import make_issue
 from generator.models import AgentInfo, Book, MonthDay, Record
 from generator.rules import load_rules
-from generator.schema import CLOSED, PROSPECT, SERVICE
+from generator.schema import CLOSED, PROSPECT, SERVICE, column_letter
 from generator.workbook import experience_text, rating_text, write_agent_workbook
 
 TODAY = date(2026, 11, 5)
@@ -233,7 +233,8 @@ def test_table_layout(wb: openpyxl.Workbook) -> None:
         rules = [r for cf in ws.conditional_formatting for r in cf.rules]
         assert {r.formula[0] for r in rules} == {'"A"', '"B"', '"C"', '"D"'}
     assert wb["数据问题"].freeze_panes == "A2"
-    width = wb["成交客户"].column_dimensions["G"].width  # 保单号
+    letter = column_letter([c.value for c in wb["成交客户"][1]].index("保单号"))
+    width = wb["成交客户"].column_dimensions[letter].width  # 保单号
     assert int(width) == CLOSED.column("policy_no").width  # xlsxwriter adds ~0.7 padding
 
 
