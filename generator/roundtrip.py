@@ -8,9 +8,9 @@ Each month an agent hands back the workbook instead of the original book. Readin
   validation, and a 资产能力/信赖程度 value marked （推定） is read as blank, so it is
   derived again: none of this is warned about (:func:`strip_derived`);
 * each 服务日历 row marked 完成 becomes a 服务记录 row (:func:`add_done_services`): date,
-  client, 服务项目 from the task kind (:func:`generator.plan.service_item`), 结果, and the task it came from (日历任务), so
-  visits, call-backs and ☆ experiences restart from it, and :func:`drop_done` removes
-  that task from the next calendar;
+  client, 服务项目 from the task kind (:func:`generator.plan.service_item`), 结果, and
+  the task it came from (日历任务), so visits, call-backs and ☆ experiences restart
+  from it, and :func:`drop_done` removes that task from the next calendar;
 * rows the previous build rejected are not in the workbook; each is named once
   (``rows-left-behind``) so the agent copies it over (:func:`left_behind`).
 
@@ -49,7 +49,7 @@ DERIVED_MARK = "（推定）"
 # Result columns the workbook adds to the client sheets (and 问题 on 服务记录).
 DERIVED_HEADERS = frozenset(normalize_header(h) for h in (
     "等级", "象限", "建议动作", "建议体验", "CVE 评分", "CVE 排名", "问题", "价值分层"))
-_MARKED = (normalize_header("资产能力"), normalize_header("信赖程度"))
+MARKED_HEADERS = (normalize_header("资产能力"), normalize_header("信赖程度"))
 # Keys of the 代理人 sheet beyond the agent fields: they mark a Pasture workbook.
 GENERATED_KEY = "工作簿生成日期"
 SOURCE_KEY = "生成自"
@@ -162,7 +162,7 @@ def strip_derived(raw: RawBook) -> Roundtrip | None:
                 for _, cells in sheet.rows:
                     if i < len(cells):
                         cells[i] = None
-            elif folded in _MARKED:
+            elif folded in MARKED_HEADERS:
                 for _, cells in sheet.rows:
                     if i < len(cells) and isinstance(cells[i], str) and cells[i].strip().endswith(DERIVED_MARK):
                         cells[i] = None

@@ -302,3 +302,19 @@ def test_workbook_without_its_agent_sheet_is_still_recognised(first, tmp_path):
     codes = {i.code for i in b1.issues}
     assert not {"unknown-column", "duplicate-column"} & codes
     assert [s.get("client") for s in b1.services if s.get("task")] == [marked[0][0]]
+
+
+def test_every_result_column_the_workbook_writes_is_known_as_derived(first):
+    """A new green (result) column must be added to DERIVED_HEADERS, or reading the
+    workbook back would warn about it."""
+    from generator.roundtrip import MARKED_HEADERS
+
+    out, _ = first
+    wb = openpyxl.load_workbook(_workbook(out))
+    seen = set()
+    for name in ("成交客户", "未成交客户", "服务记录"):
+        for cell in wb[name][1]:
+            if cell.fill is not None and str(cell.fill.fgColor.rgb).upper().endswith("375623"):
+                seen.add(normalize_header(cell.value))
+    assert {"等级", "问题"} <= seen
+    assert seen <= DERIVED_HEADERS | set(MARKED_HEADERS)
