@@ -94,6 +94,7 @@ def test_cadence_page_states_the_segment_thresholds_from_the_rules(site):
     assert f"介绍了 {seg.high_contribution.min_referrals} 位及以上客户" in text
     for name in ("高效客户", "高贡献客户", "一般客户", "休眠客户"):
         assert name in text
+    assert "同一天的事项里，高效客户排在最前面" in text and "唤醒回访" in text
 
 
 def test_experience_costs_are_the_standards_labels(site):
