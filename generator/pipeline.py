@@ -68,7 +68,7 @@ class Job:
     staging: Path | None  # folder for the workbook; None = validate only
     keep_records: bool = False
     days: int | None = None  # calendar window; None = the rules' default
-    history: Any = None  # path of the history store (pool) or Store.previous_all() (cluster)
+    history: Any = None  # path of the history store (pool), SHARED_HISTORY (cluster) or None
     findings: tuple[Any, ...] = ()  # cross-agent findings for this book (second pass only)
     token: str = "run"  # the run's token (runlock.Run): temporary names unique per run
     workbook_agents: frozenset[str] = frozenset()  # 工号 handing in a Pasture workbook this run
@@ -122,9 +122,18 @@ def process_source(source: Source, rules: Rules, *, today: date, days: int | Non
     return book
 
 
-def run_job(job: Job) -> Book:
-    """Worker body: process one source, write its workbook to staging, return it slim."""
-    book = process_source(job.source, job.rules, today=job.today, days=job.days, history=job.history,
+# A cluster job's history: the map of previous snapshots scattered once to every worker,
+# not a copy in each job (that grew with N² bytes shipped).
+SHARED_HISTORY = "shared-history"
+
+
+def run_job(job: Job, shared_history: Any = None) -> Book:
+    """Worker body: process one source, write its workbook to staging, return it slim.
+
+    ``shared_history`` is the scattered :meth:`Store.previous_all` map on a cluster, used
+    by the jobs whose ``history`` is :data:`SHARED_HISTORY`."""
+    history = shared_history if job.history == SHARED_HISTORY else job.history
+    book = process_source(job.source, job.rules, today=job.today, days=job.days, history=history,
                           workbook_agents=job.workbook_agents)
     try:
         if job.findings:
@@ -238,7 +247,8 @@ def read_branch_files(files: list[tuple[str, Source]], books: list[Book], rules:
     return found
 
 
-def _run_jobs(jobs: list[Job], workers: int, scheduler: str | None = None) -> Iterator[Book]:
+def _run_jobs(jobs: list[Job], workers: int, scheduler: str | None = None,
+              shared_history: Any = None) -> Iterator[Book]:
     """Books in job order, whatever the number of workers (results are deterministic).
 
     With ``scheduler`` (a Dask distributed address such as ``tcp://host:8786``) the
@@ -246,7 +256,7 @@ def _run_jobs(jobs: list[Job], workers: int, scheduler: str | None = None) -> It
     on storage every worker sees under the same path.
     """
     if scheduler is not None:
-        yield from _run_on_dask(jobs, scheduler)
+        yield from _run_on_dask(jobs, scheduler, shared_history)
         return
     if workers <= 1 or len(jobs) < POOL_MIN_SOURCES:
         for job in jobs:
@@ -257,14 +267,18 @@ def _run_jobs(jobs: list[Job], workers: int, scheduler: str | None = None) -> It
         yield from pool.map(run_job, jobs, chunksize=max(1, min(8, len(jobs) // (workers * 4))))
 
 
-def _run_on_dask(jobs: list[Job], scheduler: str) -> Iterator[Book]:
+def _run_on_dask(jobs: list[Job], scheduler: str, shared_history: Any = None) -> Iterator[Book]:
     try:
         from distributed import Client
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise RuntimeError('需要安装 Dask：pip install -e ".[cluster]"') from exc
+    if not jobs:
+        return
     with Client(scheduler) as client:
+        # The history map goes to each worker once (bytes linear in N), the jobs stay small.
+        shared = client.scatter(shared_history, broadcast=True) if shared_history is not None else None
         # pure=False: each job writes files, so never dedupe or cache it on the cluster.
-        futures = client.map(run_job, jobs, pure=False)
+        futures = client.map(run_job, jobs, shared_history=shared, pure=False)
         for future in futures:  # in job order, so names and reports stay deterministic
             yield future.result()
 
@@ -354,7 +368,7 @@ def build(
         snapshots: list[str] = []
         if store is not None:
             snapshots = [d.isoformat() for d in store.dates() if d < today]
-            # A cluster worker cannot open our file; hand it the previous tiers instead.
+            # A cluster worker cannot open our file; it gets the previous tiers, scattered once.
             worker_history = store.previous_all(today) if scheduler else str(store.path)
         try:
             result = _build_books(sources, out, workbooks, rules, today, on_book, jobs, scheduler, days, keep_records,
@@ -446,6 +460,9 @@ def _run_books(sources: list[Source], out: Path, workbooks: Path, rules: Rules, 
     reused: dict[int, str | None] = {}  # cache hits: index → workbook path when cached
     work: list[Job] = []
     handed_in = workbook_agents(sources)
+    # On a cluster the previous-snapshot map is shared, each job only names it.
+    cluster_map = scheduler is not None and worker_history is not None
+    job_history, shared = (SHARED_HISTORY, worker_history) if cluster_map else (worker_history, None)
     for i, source in enumerate(sources):
         if cache is not None:
             keys[i] = cache.key(source, rules, today, {"days": days, "history": snapshots,
@@ -458,10 +475,10 @@ def _run_books(sources: list[Source], out: Path, workbooks: Path, rules: Rules, 
                 if on_book:
                     on_book(hit)
                 continue
-        work.append(Job(source, i, rules, today, workbooks, keep_records, days, worker_history, token=run.token,
+        work.append(Job(source, i, rules, today, workbooks, keep_records, days, job_history, token=run.token,
                         workbook_agents=handed_in))
     book: Book | None
-    for job, book in zip(work, _run_jobs(work, jobs, scheduler)):
+    for job, book in zip(work, _run_jobs(work, jobs, scheduler, shared)):
         _park(index, keys.get(job.index, ""), book)
         slots[job.index] = book
         if on_book:
@@ -478,12 +495,12 @@ def _run_books(sources: list[Source], out: Path, workbooks: Path, rules: Rules, 
     for finding in findings:
         flagged.setdefault(finding.source, []).append(finding)
     redo = [Job(source, i, rules, today, workbooks, keep_records, days,
-                None if source.display in no_history else worker_history, tuple(flagged[source.display]),
+                None if source.display in no_history else job_history, tuple(flagged[source.display]),
                 token=run.token, workbook_agents=handed_in)
             for i, source in enumerate(sources) if source.display in flagged]
     if redo:
         step(f"重新生成 {len(redo)} 本带交叉检查提示的工作簿")
-    for job, book in zip(redo, _run_jobs(redo, jobs, scheduler)):
+    for job, book in zip(redo, _run_jobs(redo, jobs, scheduler, shared)):
         _park(index, keys.get(job.index, ""), book)
         slots[job.index] = book  # its workbook overwrote the first pass's staging file
         keys.pop(job.index, None)  # never cache a book whose warnings depend on other books
