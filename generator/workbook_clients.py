@@ -84,12 +84,20 @@ def client_rows(book: Book) -> list[ClientRow]:
                 phone=speaker.get("holder_phone") or speaker.get("phone"), grade=speaker.grade,
                 quadrant=speaker.quadrant, segment=book.segments.get(key), policies=len(recs) if closed else 0,
                 annual=_premium(annual), single=_premium(single), source=speaker.get("source"),
-                referrer=next((r.get("referrer") for r in recs if r.get("referrer")), None),
+                referrer=_referrer(node, found, recs),
                 referred=len(node.children) if node else 0, cve=speaker.cve_score, last_service=last.get(key),
                 next_task=task[1] if task else None, next_date=task[0] if task else None,
                 sheet=recs[0].sheet, row=recs[0].row,
             ))
     return out
+
+
+def _referrer(node: Any, found: Any, recs: list[Record]) -> str | None:
+    """The resolved referrer as ``name（编号）``; the text as typed when it did not resolve."""
+    if node is not None and node.referrer and found is not None:
+        ref = found.nodes[node.referrer]
+        return f"{ref.name}（{ref.key}）"
+    return next((r.get("referrer") for r in recs if r.get("referrer")), None)
 
 
 def _premium(recs: list[Record]) -> float:

@@ -318,3 +318,20 @@ def test_every_result_column_the_workbook_writes_is_known_as_derived(first):
                 seen.add(normalize_header(cell.value))
     assert {"等级", "问题"} <= seen
     assert seen <= DERIVED_HEADERS | set(MARKED_HEADERS)
+
+
+def test_client_sheet_names_the_resolved_referrer(first):
+    out, result = first
+    (b0,) = result.books
+    wb = openpyxl.load_workbook(_workbook(out), read_only=True)
+    rows = list(wb["客户档案"].iter_rows(values_only=True))
+    wb.close()
+    head = list(rows[0])
+    by_key = {r[0]: r for r in rows[1:] if r[0]}
+    linked = [n for n in b0.referrals.nodes.values() if n.referrer]
+    assert linked
+    for node in linked:
+        parent = b0.referrals.nodes[node.referrer]
+        assert by_key[node.key][head.index("介绍人")] == f"{parent.name}（{parent.key}）"
+    # One row per client: closed clients and prospects, each once.
+    assert len(by_key) == len({r.client_key for r in (*b0.closed, *b0.prospects)})
