@@ -23,8 +23,8 @@ from .dashboards import DASH, _agent_label
 from .pagekit import link, slug, table, text
 from .rules import Rules
 
-__all__ = ["MORNING_DIR", "activity_pages", "add_activity_pages", "team_activity", "team_activity_section",
-           "morning_path"]
+__all__ = ["MORNING_DIR", "activity_pages", "add_activity_pages", "agent_activity_section", "team_activity",
+           "team_activity_section", "morning_path"]
 
 MORNING_DIR = f"{DASH}/morning"
 NO_TEAM = "未分组"
@@ -116,6 +116,22 @@ def team_activity_section(files: list[dict[str, Any]], team: str, *, heading: st
     ])
 
 
+def agent_activity_section(f: dict[str, Any], *, heading: str = "##") -> str:
+    """One agent's week against the plan, day by day (counts only)."""
+    a = _activity(f) or {}
+    t = team_activity([f])
+    headers = ["日期", "出勤", *(COUNT_LABELS[k] for k in COUNTS)]
+    rows = [[text(d["date"]), text(d.get("attendance") or "未填"),
+             *(f"{d.get(k) or 0}{'*' if k in (d.get('derived') or []) else ''}" for k in COUNTS)]
+            for d in a.get("days", [])]
+    return "\n\n".join([
+        f"{heading} 本周活动与计划",
+        _cards(t),
+        table(headers, rows, sortable=False, numeric_from=2),
+        "带 * 的数字是推算的：拜访取服务记录中的定期拜访，新增准客户取登记日期，促成取投保日期。",
+    ])
+
+
 def _agent_rows(files: list[dict[str, Any]], mask: bool) -> list[list[str]]:
     rows = []
     for f in sorted(files, key=lambda f: f["agent_id"]):
@@ -181,7 +197,7 @@ def activity_pages(report: dict[str, Any], rules: Rules, *, mask_agents: bool = 
 def add_activity_pages(pages: dict[str, str], report: dict[str, Any], rules: Rules, *,
                        mask_agents: bool = False) -> None:
     """Add the 早会 pages to a build's dashboard pages and the activity section to each
-    team page that :func:`generator.dashboards.dashboard_pages` made."""
+    team and agent page that :func:`generator.dashboards.dashboard_pages` made."""
     pages.update(activity_pages(report, rules, mask_agents=mask_agents))
     teams: dict[str, list[dict[str, Any]]] = {}
     for f in report["files"]:
@@ -190,3 +206,7 @@ def add_activity_pages(pages: dict[str, str], report: dict[str, Any], rules: Rul
         path = f"{DASH}/teams/{slug('team', name)}.md"
         if path in pages:
             pages[path] += "\n" + team_activity_section(files, name) + "\n"
+        for f in files:
+            agent = f"{DASH}/agents/{slug('agent', '{}|{}'.format(f['agent_id'], f['path']))}.md"
+            if agent in pages and _activity(f) is not None:
+                pages[agent] += "\n" + agent_activity_section(f) + "\n"
