@@ -13,14 +13,14 @@ pytest.importorskip("mkdocs")
 pytest.importorskip("material")
 
 from generator.rules import load_rules  # noqa: E402
-from generator.site import PROJECT_ROOT, build_site  # noqa: E402
 
 RULES = load_rules()
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    return build_site(PROJECT_ROOT, tmp_path_factory.mktemp("course") / "site")
+def site(sample_site):
+    """The session's sample site (conftest): the course pages as a build publishes them."""
+    return sample_site
 
 
 def page_text(site, name: str) -> str:

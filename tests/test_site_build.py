@@ -26,10 +26,9 @@ EXTERNAL = re.compile(r"\b(?:src|href|data|srcset)\s*=\s*[\"']?\s*(?:https?:)?//
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    built = publish_site(PROJECT_ROOT, tmp_path_factory.mktemp("site") / "site")
-    assert built.built and not built.issues, built.issues
-    return built.path
+def site(sample_site):
+    """The session's sample site (conftest): the course built by publish_site, plus dashboards."""
+    return sample_site
 
 
 def text_of(html: str) -> str:
