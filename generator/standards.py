@@ -1,9 +1,9 @@
 """The standards pages' tables, rendered from the rules, the input contract and the issue types.
 
-Pure functions: rules/schema/issue types in, Markdown out, no I/O. The site's mkdocs hook
-(``hooks/pasture_hooks.py``) pastes their output into the course pages, so a trainer who
-edits the rules file sees the same tables the engine applies. Every piece of text that
-comes from a rules file is escaped (a rules file is user input).
+Pure functions: rules/schema/issue types in, Markdown out, no I/O. Pasture renders their
+output into the course pages before any site engine runs (``generator/site_render.py``),
+so a trainer who edits the rules file sees the same tables the engine applies. Every
+piece of text that comes from a rules file is escaped (a rules file is user input).
 
     >>> from generator.rules import load_rules
     >>> print(grading_table(load_rules(), "closed").splitlines()[2])
