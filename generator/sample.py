@@ -35,7 +35,17 @@ import xlsxwriter
 
 from .fsutil import atomic_write
 from .premiums import due_dates, next_due_date
-from .schema import AGENT_SHEET, CLOSED, CLOSED_SHEET, PROSPECT, PROSPECT_SHEET, SERVICE, SERVICE_SHEET
+from .schema import (
+    AGENT_SHEET,
+    CLOSED,
+    CLOSED_SHEET,
+    PROSPECT,
+    PROSPECT_SHEET,
+    SERVICE,
+    SERVICE_SHEET,
+    WORKLOG,
+    WORKLOG_SHEET,
+)
 
 # --------------------------------------------------------------------------------------
 # Data (not logic): the word lists the generator draws from.
@@ -506,6 +516,27 @@ def _person(name: str, married: bool | None) -> dict[str, Cell]:
     return {"gender": gender, "marital": marital}
 
 
+def _worklog_rows(seed: int, agent: int, today: date, days: int = 14) -> list[list[Cell]]:
+    """The last ``days`` days of a short 工作日志 (出勤, 电话, 面谈, now and then 拜访).
+
+    Drawn from a generator of its own, so the other sheets are the same with or without
+    it; 新增准客户 and 促成 are left blank, as an agent would, for the system to derive."""
+    rng = random.Random(seed * 1000 + agent)
+    rows: list[list[Cell]] = []
+    for back in range(days, 0, -1):
+        day = today - timedelta(days=back)
+        if day.weekday() >= 5 and rng.random() < 0.7:
+            continue  # most weekends go unlogged
+        attendance = rng.choices(("出勤", "请假", "缺勤"), (0.88, 0.07, 0.05))[0]
+        working = attendance == "出勤"
+        visits = rng.randint(1, 3) if working and rng.random() < 0.3 else None
+        calls = rng.randint(2, 10) if working else 0
+        meetings = rng.randint(0, 3) if working else 0
+        note = rng.choice(("陪同主管面谈", "整理客户档案", "参加产品培训")) if working and rng.random() < 0.15 else None
+        rows.append([day, attendance, visits, calls, meetings, None, None, note])
+    return rows
+
+
 def _prospect_rows(g: _Gen, n: int, clients: list[_Client], force_combos: bool) -> list[list[Cell]]:
     rng = g.rng
     names = {c.name for c in clients}
@@ -781,6 +812,8 @@ def plan_sample(
             },
             csv=as_csv,
         )
+        if not as_csv and a % 3 != 2:  # two agents in three keep a 工作日志
+            book.sheets[WORKLOG_SHEET] = SheetPlan([c.name for c in WORKLOG.columns], _worklog_rows(seed, a, today))
         if as_csv:
             del book.sheets[SERVICE_SHEET]
             k = a - (agents - csv_agents)
@@ -864,7 +897,7 @@ def _fill_xlsx(book: SampleBook, path: Path, today: date) -> None:
         ws.write_string(r, 0, k, bold)
         ws.write_string(r, 1, v)
 
-    widths = {c.name: c.width for s in (CLOSED, PROSPECT, SERVICE) for c in s.columns}
+    widths = {c.name: c.width for s in (CLOSED, PROSPECT, SERVICE, WORKLOG) for c in s.columns}
     for name, sheet in book.sheets.items():
         ws = wb.add_worksheet(name)
         top = sheet.header_row - 1
