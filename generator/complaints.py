@@ -33,8 +33,9 @@ from .issues import Issue, RowCount, make_issue
 from .parse import ValueProblem, clean_text, is_blank, parse_date
 from .read import UnreadableFile
 from .rules import Rules
-from .schema import Column, Sheet, column_letter, header_index, normalize_header
-from .survey import COMPLAINTS_SHEET, find_header_row, finish_status, read_branch_sheet, totals_word
+from .schema import Column, Sheet, header_index, normalize_header
+from .sheet_reader import BRANCH_TOTAL_WORDS, ColumnMap, DataRow, RowTally, data_rows, find_header_row, totals_word
+from .survey import COMPLAINTS_SHEET, finish_status, read_branch_sheet
 
 __all__ = [
     "COMPLAINTS", "STATUSES", "OPEN", "CLOSED", "NO_TEAM",
@@ -134,52 +135,30 @@ def read_complaints(
     index = header_index(COMPLAINTS)
     at = find_header_row(rows, lambda v: normalize_header(v) in index)
     sheet = COMPLAINTS.name
-    issues = data.issues
-    positions: dict[str, int] = {}
-    header_row = (at or 0) + 1
+    columns = ColumnMap(sheet, (at or 0) + 1, index, data.issues)
+    positions = columns.positions
     if at is not None:
-        for i, cell in enumerate(rows[at]):
-            text = clean_text(cell)
-            if text is None:
-                continue
-            col = index.get(normalize_header(text))
-            letter = column_letter(i)
-            if col is None:
-                issues.append(make_issue("unknown-column", sheet=sheet, row=header_row, column_letter=letter,
-                                         column=text, value=text))
-            elif col.key in positions:
-                issues.append(make_issue("duplicate-column", sheet=sheet, row=header_row, column_letter=letter,
-                                         column=col.name))
-            else:
-                positions[col.key] = i
-    missing = [c for c in COMPLAINTS.required if c.key not in positions]
-    for col in missing:
-        issues.append(make_issue("missing-column", sheet=sheet, row=header_row, column=col.name))
-    if missing or at is None:
+        for i, text in enumerate(clean_text(cell) for cell in rows[at]):
+            if text is not None:
+                columns.add(i, text)
+    if columns.missing(COMPLAINTS.required) or at is None:
         finish_status(data)
         return data
 
     categories = _category_lookup(rules)
     known_agents = {normalize_header(a) for a in agents} if agents is not None else None
-    for r in range(at + 1, len(rows)):
-        cells = rows[r]
-        if all(is_blank(v) for v in cells):
-            continue
-        row_no = r + 1
-        data.rows.read += 1
-        row_issues: list[Issue] = []
+    tally = RowTally(sheet, data.issues, data.rows)
+    for row_no, cells in data_rows(rows, at):
+        row = tally.start(row_no, cells)
 
-        def report(code: str, key: str | None, value: Any = "", detail: str = "") -> None:
-            pos = positions.get(key) if key else None
-            row_issues.append(make_issue(
-                code, sheet=sheet, row=row_no, column=COMPLAINTS.column(key).name if key else None,
-                column_letter=column_letter(pos) if pos is not None else None, value=value, detail=detail))
+        def report(code: str, key: str | None, value: Any = "", detail: str = "", row: DataRow = row) -> None:
+            row.report(code, column=COMPLAINTS.column(key).name if key else None,
+                       pos=positions.get(key) if key else None, value=value, detail=detail)
 
-        def cell(key: str) -> Any:
-            pos = positions.get(key)
-            return cells[pos] if pos is not None and pos < len(cells) else None
+        def cell(key: str, row: DataRow = row) -> Any:
+            return row.cell(positions.get(key))
 
-        word = totals_word([c for i, c in enumerate(cells) if i != positions.get("description")])
+        word = totals_word(cells, BRANCH_TOTAL_WORDS, skip=positions.get("description"))
         values: dict[str, Any] = {}
         if word:
             report("totals-row", None, value=word)
@@ -211,18 +190,15 @@ def read_complaints(
             status = values.get("status") or (CLOSED if values.get("closed") else OPEN)
             values["status"] = status
             if status == CLOSED and not values.get("closed") and not any(
-                    i.code == "closed-before-opened" for i in row_issues):
+                    i.code == "closed-before-opened" for i in row.issues):
                 report("closed-without-date", "closed")
             if status == OPEN and values.get("closed"):
                 values["status"] = status = CLOSED  # a closing date settles it
             agent = values.get("agent_id")
             if agent and known_agents is not None and normalize_header(agent) not in known_agents:
                 report("unknown-agent", "agent_id", value=agent)
-        issues.extend(row_issues)
-        if word or any(i.severity == "error" for i in row_issues):
-            data.rows.rejected += 1
+        if not tally.settle(row, totals=word):
             continue
-        data.rows.accepted += 1
         data.complaints.append(Complaint(
             row=row_no, date=values["date"], agent_id=values["agent_id"], category=values["category"],
             status=values["status"], closed=values.get("closed"), responded=values.get("responded")))

@@ -34,6 +34,7 @@ from .schema import (
     normalize_header,
 )
 from . import zipguard
+from .sheet_reader import HEADER_SEARCH_ROWS, blank_row, find_header_row
 from .read_csv import csv_rows, load_csv_group
 from .sources import EXCEL_SUFFIXES, Source, csv_parts, discover, readable_name, sheet_for
 from .xlsx_cells import cell_notes
@@ -41,7 +42,6 @@ from .zipguard import UnreadableFile, check_zip
 
 __all__ = ["EXCEL_SUFFIXES", "Source", "UnreadableFile", "check_zip", "discover", "find_header", "read_source"]
 
-HEADER_SEARCH_ROWS = 10
 
 _AGENT = normalize_header(AGENT_SHEET)
 # Sheets of a workbook Pasture wrote that are read back (generator.roundtrip): the
@@ -164,10 +164,6 @@ def _read_csv_group(source: Source, book: RawBook) -> list[str]:
 # ---------------------------------------------------------------------------- sheets
 
 
-def _blank_row(row: list[Any]) -> bool:
-    return all(is_blank(v) for v in row)
-
-
 def _trim(row: list[Any]) -> list[Any]:
     end = len(row)
     while end and is_blank(row[end - 1]):
@@ -179,20 +175,7 @@ def find_header(sheet: Sheet, rows: list[list[Any]]) -> int | None:
     """Index of the header row: the first of the first 10 non-empty rows naming ≥ 2
     known columns (a title row above it is skipped), else the first non-empty row."""
     index = header_index(sheet)
-    first: int | None = None
-    seen = 0
-    for i, row in enumerate(rows):
-        if _blank_row(row):
-            continue
-        if first is None:
-            first = i
-        hits = sum(1 for v in row if v is not None and normalize_header(v) in index)
-        if hits >= 2:
-            return i
-        seen += 1
-        if seen >= HEADER_SEARCH_ROWS:
-            break
-    return first
+    return find_header_row(rows, lambda v: normalize_header(v) in index, or_first=True)
 
 
 def _raw_sheet(sheet: Sheet, title: str, rows: Iterable[list[Any]], notes: Sequence[CellNote] = ()) -> RawSheet:
@@ -219,7 +202,7 @@ def _raw_sheet(sheet: Sheet, title: str, rows: Iterable[list[Any]], notes: Seque
 def _agent_kv(rows: list[list[Any]]) -> dict[str, Any]:
     """The 代理人 sheet as {canonical key: raw value}, in either layout:
     key/value pairs down two columns, or one header row of keys over one value row."""
-    filled = [_trim(r) for r in rows if not _blank_row(r)]
+    filled = [_trim(r) for r in rows if not blank_row(r)]
     kv: dict[str, Any] = {}
     if not filled:
         return kv

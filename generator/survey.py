@@ -34,7 +34,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 from python_calamine import CalamineWorkbook
 
@@ -42,7 +42,8 @@ from .issues import Issue, RowCount, make_issue
 from .parse import ValueProblem, clean_text, is_blank
 from .read import EXCEL_SUFFIXES, UnreadableFile, check_zip
 from .rules import Rules
-from .schema import TOTAL_WORDS, column_letter, normalize_header
+from .schema import column_letter, normalize_header
+from .sheet_reader import BRANCH_TOTAL_WORDS, DataRow, RowTally, data_rows, find_header_row, totals_word
 
 __all__ = [
     "SURVEY_SHEET", "COMPLAINTS_SHEET", "BRANCH_ISSUE_CODES", "BranchKind", "branch_file_kind",
@@ -111,7 +112,6 @@ QUADRANTS: dict[tuple[bool, bool], str] = {
     (False, True): "可能过度投入",
 }
 
-HEADER_SEARCH_ROWS = 10
 # Issue codes only the branch files (survey, complaints log) produce.
 BRANCH_ISSUE_CODES = frozenset({"invalid-score", "invalid-kano-answer", "unpaired-score-column",
                                 "closed-before-opened", "closed-without-date", "unknown-agent"})
@@ -182,30 +182,6 @@ def read_branch_sheet(path: Path, kind: BranchKind) -> tuple[str, list[list[Any]
     except Exception as exc:
         raise UnreadableFile("file-unreadable", f"文件已损坏或不是 Excel 格式（{exc.__class__.__name__}）") from exc
     return title, [[None if v == "" else v for v in row] for row in rows]
-
-
-def find_header_row(rows: list[list[Any]], is_known: Callable[[Any], bool]) -> int | None:
-    """Index of the first of the first 10 non-empty rows with ≥ 2 known headers."""
-    seen = 0
-    for i, row in enumerate(rows):
-        if all(is_blank(v) for v in row):
-            continue
-        if sum(1 for v in row if v is not None and is_known(v)) >= 2:
-            return i
-        seen += 1
-        if seen >= HEADER_SEARCH_ROWS:
-            break
-    return None
-
-
-def totals_word(cells: list[Any]) -> str | None:
-    """A hand-made totals/average row (合计, 平均…) is not data."""
-    for cell in cells:
-        if isinstance(cell, str):
-            folded = normalize_header(cell)
-            if any(folded.startswith(w) for w in (*TOTAL_WORDS, "平均", "均值")):
-                return cell.strip()
-    return None
 
 
 # ---------------------------------------------------------------------------- values
@@ -350,24 +326,16 @@ def read_survey(path: Path, rules: Rules, *, display: str | None = None) -> Surv
         finish_status(data)
         return data
 
-    for r in range(at + 1, len(rows)):
-        cells = rows[r]
-        if all(is_blank(v) for v in cells):
-            continue
-        row_no = r + 1
-        data.rows.read += 1
-        row_issues: list[Issue] = []
+    tally = RowTally(SURVEY_SHEET, issues, data.rows)
+    for row_no, cells in data_rows(rows, at):
+        row = tally.start(row_no, cells)
 
-        def cell(i: int) -> Any:
-            return cells[i] if i < len(cells) else None
-
-        def report(code: str, i: int | None, column: str | None, value: Any = "", detail: str = "") -> None:
-            row_issues.append(make_issue(code, sheet=SURVEY_SHEET, row=row_no, column=column,
-                                         column_letter=column_letter(i) if i is not None else None,
-                                         value=value, detail=detail))
+        def report(code: str, i: int | None, column: str | None, value: Any = "", detail: str = "",
+                   row: DataRow = row) -> None:
+            row.report(code, column=column, pos=i, value=value, detail=detail)
 
         resp = Response(row=row_no)
-        word = totals_word(cells)
+        word = totals_word(cells, BRANCH_TOTAL_WORDS)
         if word:
             report("totals-row", None, None, value=word)
         else:
@@ -376,7 +344,7 @@ def read_survey(path: Path, rules: Rules, *, display: str | None = None) -> Surv
                 scores: list[int | None] = []
                 for part in SCORE_PARTS:
                     i = found[attr][part]
-                    v = cell(i)
+                    v = row.cell(i)
                     score = None
                     if not is_blank(v):
                         try:
@@ -390,7 +358,7 @@ def read_survey(path: Path, rules: Rules, *, display: str | None = None) -> Surv
                 answers: list[str | None] = []
                 for part in KANO_PARTS:
                     i = found[attr][part]
-                    v = cell(i)
+                    v = row.cell(i)
                     answer = None
                     if not is_blank(v):
                         try:
@@ -400,13 +368,9 @@ def read_survey(path: Path, rules: Rules, *, display: str | None = None) -> Surv
                             report(p.code, i, header_text[(attr, part)], value=v, detail=p.detail)
                     answers.append(answer)
                 resp.kano[attr] = (answers[0], answers[1])
-            if not answered and not row_issues:
+            if not answered and not row.issues:
                 report("missing-required", None, "评分")
-        issues.extend(row_issues)
-        if word or any(i.severity == "error" for i in row_issues):
-            data.rows.rejected += 1
-        else:
-            data.rows.accepted += 1
+        if tally.settle(row, totals=word):
             data.responses.append(resp)
     finish_status(data)
     return data

@@ -27,6 +27,7 @@ from .parse import (
 from .premiums import premium_issues
 from .rules import Rules
 from .safety import needs_quote_prefix
+from .sheet_reader import ColumnMap, DataRow, RowTally, totals_word
 from .schema import (
     AGENT_SHEET,
     CLOSED_SHEET,
@@ -35,7 +36,6 @@ from .schema import (
     SERVICE_SHEET,
     SHEETS_BY_NAME,
     WORKLOG_SHEET,
-    TOTAL_WORDS,
     Column,
     Sheet,
     column_letter,
@@ -140,9 +140,8 @@ def _agent_info(raw: RawBook, issues: list[Issue]) -> AgentInfo:
 def _validate_sheet(
     raw: RawSheet, sheet: Sheet, rules: Rules, today: date, issues: list[Issue], known_clients: set[str]
 ) -> tuple[list[Record], RowCount, list[str], dict[str, str]]:
-    index = header_index(sheet)
-    positions: dict[str, int] = {}  # column key -> cell index
-    extras: dict[int, str] = {}  # cell index -> unknown header text
+    columns = ColumnMap(sheet.name, raw.header_row, header_index(sheet), issues)
+    positions, extras = columns.positions, columns.extras
     # Data under a blank header cell (a merged header, a column the agent never titled)
     # must not vanish: such a column is kept under a made-up name and warned about.
     width = max([len(raw.headers), *(len(cells) for _, cells in raw.rows)], default=0)
@@ -153,29 +152,22 @@ def _validate_sheet(
             if not any(i < len(cells) and not is_blank(cells[i]) for _, cells in raw.rows):
                 continue
             text = f"（无表头·{column_letter(i)}列）"
-        col = index.get(normalize_header(text))
-        where: dict[str, Any] = dict(sheet=sheet.name, row=raw.header_row, column_letter=column_letter(i))
         hidden = sorted({INVISIBLE[ord(c)] for c in text if ord(c) in INVISIBLE})
         if hidden:
+            known = columns.lookup(text)
             shown = "".join(c for c in text if ord(c) not in INVISIBLE)
-            issues.append(make_issue("header-invisible-chars", column=col.name if col else shown, value=shown,
-                                     detail="、".join(hidden), **where))
-        if col is None:
-            extras[i] = text
-            issues.append(make_issue("unknown-column", column=text, value=text, **where))
-        elif col.key in positions:
-            issues.append(make_issue("duplicate-column", column=col.name, **where))
-        else:
-            positions[col.key] = i
+            issues.append(make_issue("header-invisible-chars", column=known.name if known else shown, value=shown,
+                                     detail="、".join(hidden), sheet=sheet.name, row=raw.header_row,
+                                     column_letter=column_letter(i)))
+        columns.add(i, text)
     if sheet.name == CLOSED_SHEET and "policy_date" not in positions and "effective_date" in positions:
         # Before 承保日期 had its own column it was a spelling of 投保日期: such a book's
         # only date column still gives the policy date.
         positions["policy_date"] = positions["effective_date"]
-    missing = [c for c in sheet.required if c.key not in positions]
-    for col in missing:
-        issues.append(make_issue("missing-column", sheet=sheet.name, row=raw.header_row, column=col.name))
+    columns.missing(sheet.required)
 
     count = RowCount()
+    tally = RowTally(sheet.name, issues, count)
     records: list[Record] = []
     seen_policies: dict[str, int] = {}
     notes: dict[int, dict[int, CellNote]] = defaultdict(dict)
@@ -183,34 +175,29 @@ def _validate_sheet(
         notes[note.row][note.col] = note
     by_position = {pos: sheet.column(key) for key, pos in positions.items()}
     for row_no, cells in raw.rows:
-        count.read += 1
-        row_issues: list[Issue] = []
+        row = tally.start(row_no, cells)
+        row_issues = row.issues
         row_notes = notes.get(row_no, {})
 
-        def report(code: str, col: Column | None, value: Any = "", detail: str = "", severity: Any = None) -> None:
-            pos = positions.get(col.key) if col else None
-            row_issues.append(make_issue(
-                code, sheet=sheet.name, row=row_no, column=col.name if col else None,
-                column_letter=column_letter(pos) if pos is not None else None,
-                value=value, detail=detail, severity=severity,
-            ))
+        def report(code: str, col: Column | None, value: Any = "", detail: str = "", severity: Any = None,
+                   row: DataRow = row) -> None:
+            row.report(code, column=col.name if col else None, pos=positions.get(col.key) if col else None,
+                       value=value, detail=detail, severity=severity)
 
         for at, cell_note in row_notes.items():
             # Notes on template columns are said where the cell is parsed; the rest here.
             if cell_note.code == "csv-unclosed-quote" or at not in by_position:
                 name = by_position[at].name if at in by_position else _header_name(headers, extras, at)
-                row_issues.append(make_issue(
-                    cell_note.code, sheet=sheet.name, row=row_no, column=name, column_letter=column_letter(at),
-                    value=cell_note.value, detail=cell_note.detail,
-                    severity="error" if cell_note.code == "csv-unclosed-quote" else "warning"))
-        total_word = _totals_word(cells)
+                row.report(cell_note.code, column=name, pos=at, value=cell_note.value, detail=cell_note.detail,
+                           severity="error" if cell_note.code == "csv-unclosed-quote" else "warning")
+        total_word = totals_word(cells)
         if total_word:
             report("totals-row", None, value=total_word)
         else:
             values: dict[str, Any] = {}
             for col in sheet.columns:
                 pos = positions.get(col.key)
-                cell = cells[pos] if pos is not None and pos < len(cells) else None
+                cell = row.cell(pos)
                 noted = row_notes.get(pos) if pos is not None else None
                 if noted is not None and noted.code != "csv-unclosed-quote":
                     # An error value or an unsaved formula: said as such, not as 没有填写.
@@ -227,10 +214,7 @@ def _validate_sheet(
                 first = seen_policies.get(values["policy_no"])
                 if first is not None:
                     report("duplicate-policy", sheet.column("policy_no"), value=values["policy_no"], detail=str(first))
-        errors = [i for i in row_issues if i.severity == "error"]
-        issues.extend(row_issues)
-        if errors or total_word:
-            count.rejected += 1
+        if not tally.settle(row, totals=total_word):
             continue
         if sheet.name == CLOSED_SHEET:
             seen_policies[values["policy_no"]] = row_no
@@ -241,7 +225,6 @@ def _validate_sheet(
                                              column_letter=column_letter(i), value=f"{len(extra[h]):,}"))
                 issues.append(row_issues[-1])
         records.append(Record(sheet=sheet.name, row=row_no, values=values, extra=extra, issues=row_issues))
-        count.accepted += 1
     letters = {key: column_letter(pos) for key, pos in positions.items()}
     return records, count, list(extras.values()), letters
 
@@ -267,17 +250,6 @@ def _header_name(headers: list[Any], extras: dict[int, str], pos: int) -> str:
         return extras[pos]
     text = clean_text(headers[pos]) if pos < len(headers) else None
     return text or f"{column_letter(pos)}列"
-
-
-def _totals_word(cells: list[Any]) -> str | None:
-    """A hand-made totals row: some text cell is exactly, or starts with, 合计/总计/小计."""
-    for cell in cells:
-        # Cheap pre-check: every totals word contains 计, 总 or "total".
-        if isinstance(cell, str) and ("计" in cell or "总" in cell or "otal" in cell.lower() or "ｏｔａｌ" in cell.lower()):
-            folded = normalize_header(cell)
-            if any(folded.startswith(w) for w in TOTAL_WORDS):
-                return cell.strip()
-    return None
 
 
 def _parse_cell(col: Column, cell: Any, rules: Rules, today: date, report: Callable[..., None]) -> Any:
