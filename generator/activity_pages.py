@@ -34,7 +34,8 @@ _PRINT_STYLE = (
     ".headerlink,.pasture-noprint{display:none!important}"
     ".md-main__inner,.md-content__inner{margin:0!important;padding:0!important}"
     ".md-typeset{font-size:10pt}.md-typeset table{font-size:9pt}"
-    ".md-typeset h1{margin:0 0 .4em}.md-typeset h2{margin:.8em 0 .3em}.pasture-kpi{padding:.2rem .5rem}}</style>"
+    ".md-typeset h1{margin:0 0 .4em}.md-typeset h2{margin:.8em 0 .3em}.pasture-kpi{padding:.2rem .5rem}"
+    ".md-typeset table:not([class]) td,.md-typeset table:not([class]) th{padding:.3em .8em}}</style>"
 )
 
 
