@@ -225,6 +225,7 @@ def publish_site(
         else:
             result.issues.append(site_issue("site-build-failed", detail="多次重试后仍有页面无法生成"))
             return result
+        relative_404(stage / "site")
         swap_in(stage / "site", site_dir)
         result.built = True
         return result
@@ -419,6 +420,20 @@ def _external_fetches(site: Path, pages: set[str]) -> dict[str, list[str]]:
             source = html_file.relative_to(site).with_suffix(".md").as_posix()
             found[source if source in pages else html_file.relative_to(site).as_posix()] = tags
     return found
+
+
+_ROOT_URL = re.compile(r'\b(href|src)="/(?!/)')
+# The theme's config block in the page: its "base" and the search worker's path.
+_ROOT_CONFIG = re.compile(r'("(?:base|search)":\s*")/(?!/)')
+
+
+def relative_404(site: Path) -> None:
+    """404.html sits at the site root, but both engines link it with root-absolute URLs
+    (``/assets/…``): unstyled from file:// or under a sub-path. Make them relative."""
+    page = site / "404.html"
+    if page.is_file():
+        html = _ROOT_URL.sub(r'\1="./', page.read_text(encoding="utf-8"))
+        page.write_text(_ROOT_CONFIG.sub(r"\1./", html), encoding="utf-8")
 
 
 def swap_in(new: Path, site_dir: Path) -> None:

@@ -137,3 +137,10 @@ def test_dashboard_assets_only_on_dashboard_pages(site):
     assert "echarts" not in (site / "course/grading.html").read_text(encoding="utf-8")
     assert (site / "assets/vendor/echarts.common.min.js").is_file()
     assert (site / "downloads/客户档案模板.xlsx").read_bytes()[:2] == b"PK"
+
+
+def test_404_page_links_relative_so_it_works_from_file_urls(site):
+    html = (site / "404.html").read_text(encoding="utf-8")
+    assert not re.search(r'\b(?:href|src)="/(?!/)', html)
+    assert 'href="./assets/' in html and (site / "assets").is_dir()
+    assert not re.search(r'"(?:base|search)":\s*"/', html)  # the theme's config block too
