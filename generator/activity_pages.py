@@ -19,8 +19,8 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from .activity import ATTENDED, COUNT_LABELS, COUNTS
-from .dashboards import DASH, _agent_label
-from .pagekit import link, slug, table, text
+from .dashboards import DASH
+from .pagekit import agent_label, link, slug, table, text
 from .rules import Rules
 
 __all__ = ["MORNING_DIR", "activity_pages", "add_activity_pages", "agent_activity_section", "team_activity",
@@ -138,13 +138,13 @@ def _agent_rows(files: list[dict[str, Any]], mask: bool) -> list[list[str]]:
     for f in sorted(files, key=lambda f: f["agent_id"]):
         a = _activity(f)
         if a is None:
-            rows.append([text(_agent_label(f, mask)), "文件无法使用", *["—"] * (len(COUNTS) + 3)])
+            rows.append([text(agent_label(f, mask)), "文件无法使用", *["—"] * (len(COUNTS) + 3)])
             continue
         y, w = a["yesterday"], a["week"]
         derived = set(y.get("derived") or [])
         cells = [f"{y.get(k) or 0}{'*' if k in derived else ''}" for k in COUNTS]
         overdue = sum(a["overdue"].values())
-        rows.append([text(_agent_label(f, mask)), text(y.get("attendance") or "未填"), *cells,
+        rows.append([text(agent_label(f, mask)), text(y.get("attendance") or "未填"), *cells,
                      f"{w['new_prospects']} / {w['prospect_target']}", f"{w['visits']} / {w['visits_due']}",
                      str(overdue)])
     return rows

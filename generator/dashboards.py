@@ -14,7 +14,8 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from .issues import ISSUE_TYPES
-from .pagekit import chart, money, pct, slug, table, text
+from .history_pages import agent_trend_block, referral_block
+from .pagekit import agent_label, chart, money, pct, slug, table, text
 from .rules import Rules
 
 DASH = "dashboards"
@@ -95,10 +96,6 @@ def _quality_line(t: dict[str, Any]) -> str:
             f"错误 {t['issues']['error']} 个，警告 {t['issues']['warning']} 个；无法使用的文件 {t['failed']} 个。")
 
 
-def _agent_label(f: dict[str, Any], mask: bool) -> str:
-    return f["agent_id"] if mask or not f.get("agent_name") else f"{f['agent_id']} {f['agent_name']}"
-
-
 def _mix_charts(t: dict[str, Any]) -> str:
     return (
         '<div class="pasture-grid">'
@@ -114,8 +111,6 @@ def dashboard_pages(report: dict[str, Any], rules: Rules, *, mask_agents: bool =
 
     With a history ``store`` (generator.history.Store) agent pages gain trend charts.
     """
-    from .history_pages import agent_trend_block, referral_block
-
     files = report["files"]
     teams: dict[str, list[dict[str, Any]]] = {}
     for f in files:
@@ -160,7 +155,7 @@ def dashboard_pages(report: dict[str, Any], rules: Rules, *, mask_agents: bool =
 
     for f in files:
         t = aggregate([f])
-        label = _agent_label(f, mask_agents)
+        label = agent_label(f, mask_agents)
         status = {"ok": "通过", "warnings": "有问题", "failed": "无法使用"}[f["status"]]
         team = f.get("team") or "未分组"
         pages[f"{DASH}/agents/{agent_slug[id(f)]}.md"] = "\n\n".join([
@@ -193,7 +188,7 @@ def dashboard_pages(report: dict[str, Any], rules: Rules, *, mask_agents: bool =
         _integrity_block(report.get("integrity")),
         "## 问题最多的代理人",
         table(["代理人", "状态", "读取", "拒绝", "错误", "警告"], [
-            [f'<a href="agents/{agent_slug[id(f)]}.html">{text(_agent_label(f, mask_agents))}</a>',
+            [f'<a href="agents/{agent_slug[id(f)]}.html">{text(agent_label(f, mask_agents))}</a>',
              {"ok": "通过", "warnings": "有问题", "failed": "无法使用"}[f["status"]],
              str(f["rows"]["read"]), str(f["rows"]["rejected"]),
              str(sum(1 for i in f["issues"] if i["severity"] == "error")),
@@ -244,7 +239,7 @@ def _ranked(files: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _ranking_row(f: dict[str, Any], mask: bool, href: str) -> list[str]:
     k = f["kpis"] or {}
     return [
-        f'<a href="{href}">{text(_agent_label(f, mask))}</a>', str(k.get("clients", 0)), str(k.get("prospects", 0)),
+        f'<a href="{href}">{text(agent_label(f, mask))}</a>', str(k.get("clients", 0)), str(k.get("prospects", 0)),
         str(k.get("policies", 0)), money(k.get("premium", 0)), pct(k.get("addon_rate")),
         pct(k.get("referral_rate")), str((k.get("grades_closed") or {}).get("A", 0)),
         str(sum(1 for i in f["issues"] if i["severity"] == "error")),

@@ -43,7 +43,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from .classify import _latest
+from .classify import latest
 from .cve import score_book
 from .models import Book, Record
 from .premiums import annual_premium
@@ -522,7 +522,7 @@ def client_rows(book: Book) -> list[tuple[Any, ...]]:
     for rec in book.closed:
         policies[rec.client_key].append(rec)
     for key, own in policies.items():
-        cur = _latest(own)
+        cur = latest(own)
         rows[key] = (client_stable_id(aid, key), "closed", cur.grade, cur.quadrant, len(own),
                      round(sum(annual_premium(r) for r in own), 2), cur.cve_score)
     return list(rows.values())
@@ -568,7 +568,7 @@ def grade_changes(book: Book, previous: Mapping[str, Tier], rules: Rules) -> lis
     for rec in book.closed:
         policies[rec.client_key].append(rec)
     for key, own in policies.items():
-        current[key] = _latest(own)
+        current[key] = latest(own)
     changes = []
     for key, rec in current.items():
         old = previous.get(client_stable_id(aid, key))

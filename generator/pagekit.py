@@ -28,7 +28,7 @@ import json
 import re
 from typing import Any, Sequence
 
-__all__ = ["MD_ESCAPES", "chart", "link", "money", "num", "pct", "slug", "table", "text"]
+__all__ = ["MD_ESCAPES", "agent_label", "chart", "link", "money", "num", "pct", "slug", "table", "text"]
 
 # Markdown-active characters (inline syntax, attr_list braces, tables, autolinks), as
 # numeric references; newlines become spaces, so a value never starts a line and line-start
@@ -95,3 +95,9 @@ def chart(option: dict[str, Any], height: int = 300) -> str:
     """
     data = text(json.dumps(option, ensure_ascii=False, sort_keys=True))
     return f'<div class="pasture-chart" style="height:{int(height)}px" data-chart="{data}"></div>'
+
+
+def agent_label(f: dict[str, Any], mask: bool) -> str:
+    """How a page names an agent (one report.json file entry): 工号 and name, or only 工号
+    when agents are masked or the name is unknown."""
+    return f["agent_id"] if mask or not f.get("agent_name") else f"{f['agent_id']} {f['agent_name']}"
