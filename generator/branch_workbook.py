@@ -3,7 +3,7 @@
 Built only from aggregates — the run's report entries (KPIs, counts), the survey's
 scores, the complaints without their descriptions and the campaign partials — so no
 client name, phone or policy number can reach it. Written with xlsxwriter through the
-same :class:`~generator.workbook.Cells` helper and :func:`~generator.workbook.atomic_workbook`
+same :class:`~generator.xlsx_writer.Cells` helper and :func:`~generator.xlsx_writer.atomic_workbook`
 as the agents' workbooks, with native charts that reference the tables beside them.
 
     >>> write_branch_workbook(out / "branch.xlsx", report=report, survey=survey_data,  # doctest: +SKIP
@@ -27,7 +27,8 @@ from .issues import ISSUE_TYPES, Issue
 from .rules import QUADRANTS as CLIENT_QUADRANTS
 from .rules import Rules
 from .survey import GAP_RULE, KANO_CLASSES, SurveyAnalysis, SurveyData, analyse_survey
-from .workbook import SEVERITY_TEXT, Cells, atomic_workbook
+from .workbook import SEVERITY_TEXT
+from .xlsx_writer import Cells, atomic_workbook
 
 __all__ = [
     "SHEET_SUMMARY", "SHEET_SURVEY", "SHEET_COMPLAINTS", "SHEET_CAMPAIGN",

@@ -41,7 +41,7 @@ from .schema import AGENT_SHEET, SHEETS_BY_NAME, normalize_header
 if TYPE_CHECKING:
     from xlsxwriter.workbook import Workbook
 
-    from .workbook import Cells
+    from .xlsx_writer import Cells
 
 CALENDAR_SHEET = "服务日历"
 ISSUES_SHEET = "数据问题"

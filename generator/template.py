@@ -26,7 +26,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from .rules import Rules
 from .schema import AGENT_FIELDS, AGENT_SHEET, DATA_SHEETS, Column, Sheet, column_letter
-from .workbook import Cells, atomic_workbook
+from .xlsx_writer import Cells, atomic_workbook
 
 __all__ = ["TEMPLATE_TEXTS", "TEMPLATE_ROWS", "LISTS_SHEET", "HELP_SHEET", "load_texts", "write_template"]
 

@@ -22,28 +22,22 @@ Sheets: 总览, 成交客户, 未成交客户, 服务记录 (only when there are
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import date, datetime, time
-from decimal import Decimal
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from .cve import rule_items
-from .fsutil import atomic_write
 from .issues import Issue
 from .models import Book, Record
 from .rules import QUADRANTS, Condition, Rules
+from .xlsx_writer import STYLES, WORKBOOK_OPTIONS, Cells, Col, atomic_workbook, setup_table
 from .roundtrip import DERIVED_MARK, write_agent_sheet
 from .workbook_today import TASK_KIND_HELP, write_today
-from .safety import QUOTE_RISK_FIRST, needs_quote_prefix
 from .activity import SHEET_ACTIVITY
 from .schema import AGENT_SHEET, CLOSED, PROSPECT, SERVICE, WORKLOG, Sheet, column_letter, match_sheet
 
@@ -64,13 +58,6 @@ __all__ = [
     "write_rules_help",
 ]
 
-# Measured: these options keep agents' text as text and skip a regex per string.
-WORKBOOK_OPTIONS: dict[str, Any] = {
-    "strings_to_formulas": False,
-    "strings_to_urls": False,
-    "strings_to_numbers": False,
-}
-
 SHEET_OVERVIEW = "总览"
 SHEET_ISSUES = "数据问题"
 SHEET_HELP = "说明"
@@ -83,155 +70,8 @@ SEVERITY_TEXT = {"error": "错误", "warning": "警告"}
 # Excel refuses more hyperlinks than this per worksheet; later issues get plain text.
 _MAX_LINKS = 65_000
 
-# Named cell styles; Cells combines them and caches one xlsxwriter Format per combination.
-STYLES: dict[str, dict[str, Any]] = {
-    "title": {"bold": True, "font_size": 16, "font_color": "#1F4E78"},
-    "subtitle": {"font_color": "#595959"},
-    "section": {"bold": True, "font_size": 12, "font_color": "#1F4E78", "bottom": 2},
-    "header": {"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E78", "border": 1,
-               "text_wrap": True, "align": "center", "valign": "vcenter"},
-    "header_result": {"bg_color": "#375623"},
-    "header_extra": {"bg_color": "#7F7F7F"},
-    "header_input": {"bg_color": "#BF8F00"},  # a column the agent fills in (服务日历 完成/结果)
-    "input": {"bg_color": "#FFF2CC"},
-    "header_required": {"bg_color": "#C00000"},  # red header = required column
-    "required": {"font_color": "#C00000", "bold": True},
-    "date": {"num_format": "yyyy-mm-dd"},
-    "datetime": {"num_format": "yyyy-mm-dd hh:mm"},
-    "money": {"num_format": "#,##0.00"},
-    "int": {"num_format": "0"},
-    "text": {"num_format": "@"},
-    "pct": {"num_format": "0.0%"},
-    "pct0": {"num_format": "0%"},
-    "wrap": {"text_wrap": True, "valign": "top"},
-    "center": {"align": "center"},
-    "bold": {"bold": True},
-    "muted": {"font_color": "#7F7F7F"},
-    "link": {"font_color": "#0563C1", "underline": 1},
-    "good": {"bold": True, "font_color": "#006100", "bg_color": "#C6EFCE"},
-    "bad": {"bold": True, "font_color": "#9C0006", "bg_color": "#FFC7CE"},
-    "error": {"font_color": "#9C0006", "bold": True},
-    "warning": {"font_color": "#9C5700"},
-    "box": {"border": 1, "border_color": "#BFBFBF"},
-}
 # Fill colours for the 等级 column, in grade order (A, B, C, D, then repeats).
 GRADE_FILLS = ("#C6EFCE", "#DDEBF7", "#FFEB9C", "#F2F2F2", "#FCE4D6")
-
-
-@dataclass(frozen=True)
-class CellStyle:
-    """One column's formats: text as is, text with a quote prefix, dates, datetimes."""
-
-    plain: Format | None
-    quoted: Format | None
-    date: Format | None
-    datetime: Format | None
-    styles: tuple[str | None, ...]
-
-
-class Cells:
-    """The one way cells are written: typed values, cached formats, safe strings."""
-
-    def __init__(self, wb: Workbook) -> None:
-        self.wb = wb
-        # One xlsxwriter Format per distinct style set; a second map memoises the raw
-        # call arguments because put() asks for a format once per cell.
-        self._formats: dict[tuple[tuple[str, ...], bool], Format | None] = {}
-        self._calls: dict[tuple[tuple[str | None, ...], bool], Format | None] = {}
-
-    def fmt(self, *styles: str | None, quote: bool = False) -> Format | None:
-        """The cached Format for a combination of named styles (None for plain cells)."""
-        call = (styles, quote)
-        if call in self._calls:
-            return self._calls[call]
-        names = tuple(dict.fromkeys(s for s in styles if s))
-        key = (names, quote)
-        if key not in self._formats:
-            if not names and not quote:
-                self._formats[key] = None
-            else:
-                props: dict[str, Any] = {}
-                for name in names:
-                    props.update(STYLES[name])
-                if quote:
-                    # The cell keeps its text when edited in Excel/WPS instead of turning
-                    # into a formula (the leading apostrophe is not part of the value).
-                    props["quote_prefix"] = True
-                self._formats[key] = self.wb.add_format(props)
-        found = self._calls[call] = self._formats[key]
-        return found
-
-    def put(self, ws: Worksheet, row: int, col: int, value: Any, *styles: str | None) -> None:
-        """Write ``value`` with its natural Excel type; text never becomes a formula."""
-        if isinstance(value, str):  # the common case first
-            if value:
-                ws.write_string(row, col, value, self.fmt(*styles, quote=needs_quote_prefix(value)))
-            elif any(styles):
-                ws.write_blank(row, col, None, self.fmt(*styles))
-            return
-        if value is None:
-            if any(styles):
-                ws.write_blank(row, col, None, self.fmt(*styles))
-            return
-        if isinstance(value, bool):
-            ws.write_boolean(row, col, value, self.fmt(*styles))
-        elif isinstance(value, (int, float, Decimal)):
-            number = float(value)
-            if math.isfinite(number):
-                ws.write_number(row, col, number, self.fmt(*styles))
-            else:
-                ws.write_string(row, col, str(value), self.fmt(*styles))
-        elif isinstance(value, datetime):
-            ws.write_datetime(row, col, value, self.fmt(*styles, "datetime"))
-        elif isinstance(value, date):
-            ws.write_datetime(row, col, value, self.fmt(*styles, "date"))
-        else:
-            # MonthDay renders as "3月12日"; anything else as its text.
-            text = str(value)
-            ws.write_string(row, col, text, self.fmt(*styles, quote=needs_quote_prefix(text)))
-
-    def style(self, *styles: str | None) -> CellStyle:
-        """The formats a column with these styles needs, for :meth:`put_row`."""
-        return CellStyle(self.fmt(*styles), self.fmt(*styles, quote=True), self.fmt(*styles, "date"),
-                         self.fmt(*styles, "datetime"), styles)
-
-    def put_row(self, ws: Worksheet, row: int, values: Sequence[Any], styles: Sequence[CellStyle]) -> None:
-        """``put`` for a whole row with formats looked up once per column (big sheets).
-
-        Text takes the same path as in :meth:`put`; other types fall back to it.
-        """
-        write_string = ws.write_string
-        for col, value in enumerate(values):
-            style = styles[col]
-            if value.__class__ is str:
-                if value:
-                    quote = value[0] in QUOTE_RISK_FIRST and needs_quote_prefix(value)
-                    write_string(row, col, value, style.quoted if quote else style.plain)
-                elif style.plain is not None:
-                    ws.write_blank(row, col, None, style.plain)
-            elif value.__class__ is date:
-                ws.write_datetime(row, col, value, style.date)
-            elif value is not None or style.plain is not None:
-                self.put(ws, row, col, value, *style.styles)
-
-    def link(self, ws: Worksheet, row: int, col: int, target: str, text: str) -> None:
-        """An internal hyperlink (``'成交客户'!A7``) showing ``text``."""
-        ws.write_url(row, col, f"internal:{target}", self.fmt("link", quote=needs_quote_prefix(text)),
-                     string=text)
-
-
-@contextmanager
-def atomic_workbook(path: Path, *, created: date, title: str = "") -> Iterator[Workbook]:
-    """Open a workbook that appears at ``path`` only once fully written (:func:`atomic_write`).
-
-    The created date is fixed so the same input gives the same document properties.
-    """
-    with atomic_write(path) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
-        wb.set_properties({"created": datetime.combine(created, time()), "author": "Pasture 客户牧场",
-                           "title": title})
-        yield wb
-        wb.close()
 
 
 # --- text helpers shared with other outputs -----------------------------------------
@@ -271,15 +111,6 @@ def condition_text(cond: Condition) -> str:
 
 # --- the record sheets ------------------------------------------------------------
 
-@dataclass(frozen=True)
-class _Col:
-    header: str
-    width: float
-    get: Callable[[Record], Any]
-    style: str | None = None  # cell style: date / money / int / text / wrap
-    header_style: str | None = None  # extra header colour: result / extra / required
-
-
 _KIND_STYLE = {"date": "date", "money": "money", "int": "int", "phone": "text"}
 _RATING_KEYS = {"capability": "资产能力", "trust": "信赖程度"}
 
@@ -288,8 +119,8 @@ def _value_getter(key: str) -> Callable[[Record], Any]:
     return lambda r: r.values.get(key)
 
 
-def _record_columns(sheet: Sheet, extra_headers: Sequence[str], *, graded: bool, cve: bool = False) -> list[_Col]:
-    cols: list[_Col] = []
+def _record_columns(sheet: Sheet, extra_headers: Sequence[str], *, graded: bool, cve: bool = False) -> list[Col]:
+    cols: list[Col] = []
     for c in sheet.columns:
         if graded and c.key in _RATING_KEYS:
             # Shown once, in the result block, as the effective value (given or derived).
@@ -298,26 +129,26 @@ def _record_columns(sheet: Sheet, extra_headers: Sequence[str], *, graded: bool,
         if c.key == "client_id":
             get = lambda r: r.values.get("client_id") or r.client_key  # noqa: E731
         style = _KIND_STYLE.get(c.kind, "wrap" if c.width >= 20 else None)
-        cols.append(_Col(c.name, c.width, get, style, "header_required" if c.required else None))
+        cols.append(Col(c.name, c.width, get, style, "header_required" if c.required else None))
     if graded:
         cols += [
-            _Col("等级", 6, lambda r: r.grade, "center", "header_result"),
-            _Col("象限", 6, lambda r: r.quadrant, "center", "header_result"),
-            *([_Col("价值分层", 10, lambda r: r.segment, "center", "header_result")] if sheet is CLOSED else []),
-            _Col("资产能力", 10, lambda r: rating_text(r.capability, "资产能力" in r.derived),
+            Col("等级", 6, lambda r: r.grade, "center", "header_result"),
+            Col("象限", 6, lambda r: r.quadrant, "center", "header_result"),
+            *([Col("价值分层", 10, lambda r: r.segment, "center", "header_result")] if sheet is CLOSED else []),
+            Col("资产能力", 10, lambda r: rating_text(r.capability, "资产能力" in r.derived),
                  None, "header_result"),
-            _Col("信赖程度", 10, lambda r: rating_text(r.trust, "信赖程度" in r.derived),
+            Col("信赖程度", 10, lambda r: rating_text(r.trust, "信赖程度" in r.derived),
                  None, "header_result"),
-            _Col("建议动作", 30, lambda r: "；".join(r.actions), "wrap", "header_result"),
-            _Col("建议体验", 40, lambda r: experience_text(r.experiences), "wrap", "header_result"),
+            Col("建议动作", 30, lambda r: "；".join(r.actions), "wrap", "header_result"),
+            Col("建议体验", 40, lambda r: experience_text(r.experiences), "wrap", "header_result"),
         ]
     if cve:
-        cols += [_Col(CVE_HEADERS[0], 9, lambda r: r.cve_score, None, "header_result"),
-                 _Col(CVE_HEADERS[1], 9, lambda r: r.cve_rank, "center", "header_result")]
-    cols.append(_Col("问题", 40, lambda r: "；".join(i.message for i in r.issues), "wrap",
+        cols += [Col(CVE_HEADERS[0], 9, lambda r: r.cve_score, None, "header_result"),
+                 Col(CVE_HEADERS[1], 9, lambda r: r.cve_rank, "center", "header_result")]
+    cols.append(Col("问题", 40, lambda r: "；".join(i.message for i in r.issues), "wrap",
                      "header_result"))
     for h in extra_headers:
-        cols.append(_Col(h, 14, lambda r, h=h: r.extra.get(h), None, "header_extra"))  # type: ignore[misc]
+        cols.append(Col(h, 14, lambda r, h=h: r.extra.get(h), None, "header_extra"))  # type: ignore[misc]
     return cols
 
 
@@ -331,22 +162,6 @@ def _extra_headers(book: Book, sheet: str, records: Sequence[Record]) -> list[st
                 seen.add(h)
                 headers.append(h)
     return headers
-
-
-def _setup_table(ws: Worksheet, cells: Cells, cols: Sequence[_Col], n_rows: int,
-                 *, freeze_cols: int) -> None:
-    """Header row, widths, freeze panes, filter and print layout of a table sheet."""
-    ws.set_row(0, 32)
-    for i, col in enumerate(cols):
-        ws.set_column(i, i, col.width, cells.fmt("text") if col.style == "text" else None)
-        cells.put(ws, 0, i, col.header, "header", col.header_style)
-    ws.freeze_panes(1, freeze_cols)
-    ws.autofilter(0, 0, max(n_rows, 1), len(cols) - 1)
-    ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.repeat_rows(0)
-    ws.fit_to_pages(1, 0)
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
 
 
 class _Writer:
@@ -364,7 +179,7 @@ class _Writer:
         ws = self.wb.add_worksheet(sheet.name)
         cve = graded and any(r.cve_score is not None for r in records)
         cols = _record_columns(sheet, _extra_headers(self.book, sheet.name, records), graded=graded, cve=cve)
-        _setup_table(ws, self.cells, cols, len(records), freeze_cols=2 if graded else 0)
+        setup_table(ws, self.cells, cols, len(records), freeze_cols=2 if graded else 0)
         index = {c.header: i for i, c in enumerate(cols)}
         styles = [self.cells.style(c.style) for c in cols]
         getters = [c.get for c in cols]
@@ -515,8 +330,8 @@ class _Writer:
         changes = self.book.grade_changes or []
         headers = (("客户编号", 12), ("姓名", 12), ("类别", 8), ("原等级", 7), ("原象限", 7), ("现等级", 7),
                    ("现象限", 7), ("变化", 8), ("新的经营策略", 40), ("建议动作", 30), ("位置", 16))
-        cols = [_Col(h, w, lambda r: None, "wrap" if w >= 30 else None) for h, w in headers]
-        _setup_table(ws, self.cells, cols, len(changes), freeze_cols=2)
+        cols = [Col(h, w, lambda r: None, "wrap" if w >= 30 else None) for h, w in headers]
+        setup_table(ws, self.cells, cols, len(changes), freeze_cols=2)
         put = self.cells.put
         for n, c in enumerate(changes, start=1):
             values = (c.client_key, c.name, "成交客户" if c.kind == "closed" else "准客户", c.old_grade,
@@ -536,9 +351,9 @@ class _Writer:
         chains = found.chains if found else []
         headers = (("链", 5), ("代数", 6), ("客户（按介绍关系缩进）", 30), ("客户编号", 12), ("类别", 8),
                    ("直接介绍", 9), ("全链后代", 9), ("位置", 16))
-        cols = [_Col(h, w, lambda r: None) for h, w in headers]
+        cols = [Col(h, w, lambda r: None) for h, w in headers]
         rows = sum(c.size for c in chains)
-        _setup_table(ws, self.cells, cols, rows, freeze_cols=0)
+        setup_table(ws, self.cells, cols, rows, freeze_cols=0)
         put, n = self.cells.put, 0
         for chain in chains:
             for key in chain.members:
@@ -576,9 +391,9 @@ class _Writer:
         put = self.cells.put
         headers = (("严重程度", 8), ("工作表", 12), ("行", 6), ("列", 14), ("代码", 20),
                    ("问题", 50), ("修改建议", 50), ("位置", 18))
-        cols = [_Col(h, w, lambda r: None) for h, w in headers]
+        cols = [Col(h, w, lambda r: None) for h, w in headers]
         ordered = sorted(self.book.issues, key=_issue_order)
-        _setup_table(ws, self.cells, cols, len(ordered), freeze_cols=0)
+        setup_table(ws, self.cells, cols, len(ordered), freeze_cols=0)
         links = 0
         for n, issue in enumerate(ordered, start=1):
             sev = issue.severity

@@ -15,7 +15,7 @@ from xlsxwriter.workbook import Workbook
 
 from .activity import COUNT_LABELS, COUNTS, SHEET_ACTIVITY
 from .plan import WEEKDAYS
-from .workbook import Cells
+from .xlsx_writer import Cells
 
 __all__ = ["SHEET_ACTIVITY", "DERIVED_NOTE", "write_activity_sheet"]
 

@@ -26,7 +26,7 @@ from xlsxwriter.worksheet import Worksheet
 from .models import Book
 from .plan import WEEKDAYS, Greeted, Task, bucket
 from .schema import column_letter
-from .workbook import Cells, _Col, _setup_table
+from .xlsx_writer import Cells, Col, setup_table
 
 SHEET_CALENDAR = "服务日历"
 SHEET_GREETINGS = "节日问候"
@@ -93,8 +93,8 @@ class CalendarSheets:
     def _calendar(self, ws: Worksheet, row_link: Callable[..., None],
                   columns: dict[tuple[str, date], int]) -> None:
         cells, tasks = self.cells, self.tasks
-        cols = [_Col(h, w, lambda r: None, s, "header_input" if h in _INPUT else None) for h, w, s in CALENDAR_LAYOUT]
-        _setup_table(ws, cells, cols, len(tasks), freeze_cols=2)
+        cols = [Col(h, w, lambda r: None, s, "header_input" if h in _INPUT else None) for h, w, s in CALENDAR_LAYOUT]
+        setup_table(ws, cells, cols, len(tasks), freeze_cols=2)
         where = CALENDAR_COLUMNS.index("位置")
         for i, (h, w, _) in enumerate(CALENDAR_LAYOUT):
             if h in _INPUT:  # the agent types here: shaded, text kept as text
@@ -129,10 +129,10 @@ class CalendarSheets:
             for who in task.group:
                 members.setdefault(who.key, (who, set()))[1].add(col)
         heads = {col: f"{ref}\n{day.month}月{day.day}日" for (ref, day), col in columns.items()}
-        cols = [_Col(h, w, lambda r: None, s) for h, w, s in _GREETING_FIXED]
-        cols += [_Col(heads[c], 9, lambda r: None, "center", "header_result") for c in sorted(heads)]
-        cols.append(_Col("位置", 16, lambda r: None))
-        _setup_table(ws, cells, cols, len(members), freeze_cols=2)
+        cols = [Col(h, w, lambda r: None, s) for h, w, s in _GREETING_FIXED]
+        cols += [Col(heads[c], 9, lambda r: None, "center", "header_result") for c in sorted(heads)]
+        cols.append(Col("位置", 16, lambda r: None))
+        setup_table(ws, cells, cols, len(members), freeze_cols=2)
         ws.set_row(0, 36)
         where = len(cols) - 1
         styles = [cells.style(s) for _, _, s in _GREETING_FIXED]

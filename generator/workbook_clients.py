@@ -126,11 +126,11 @@ def _next_tasks(book: Book) -> dict[str, tuple[date, str]]:
 
 def write_clients(ws: Worksheet, cells: Any, book: Book, link_row: LinkRow) -> int:
     """Fill the 客户档案 sheet; returns the number of clients."""
-    from .workbook import _Col, _setup_table
+    from .xlsx_writer import Col, setup_table
 
     rows = client_rows(book)
-    cols = [_Col(h, w, lambda r: None, style) for h, w, style in COLUMNS]
-    _setup_table(ws, cells, cols, len(rows), freeze_cols=2)
+    cols = [Col(h, w, lambda r: None, style) for h, w, style in COLUMNS]
+    setup_table(ws, cells, cols, len(rows), freeze_cols=2)
     styles = [cells.style(style) for _, _, style in COLUMNS[:-1]]
     for n, client in enumerate(rows, start=1):
         cells.put_row(ws, n, client.cells(), styles)
