@@ -44,12 +44,9 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 from .classify import latest
-from .cve import score_book
 from .models import Book, Record
 from .premiums import annual_premium
-from .referrals import link_referrals
-from .rules import QUADRANTS, Rules
-from .schema import PROSPECT_SHEET
+from .rules import QUADRANTS
 
 Level = Literal["branch", "team", "agent"]
 Period = Literal["month", "run"]
@@ -528,61 +525,6 @@ def client_rows(book: Book) -> list[tuple[Any, ...]]:
     return list(rows.values())
 
 
-# -- record revision (档案修正) ----------------------------------------------------------
-
-@dataclass
-class Change:
-    """A client whose grade or quadrant moved since the previous snapshot."""
-
-    client_key: str
-    name: str
-    kind: str  # closed / prospect
-    sheet: str
-    row: int
-    old_grade: str | None
-    old_quadrant: str | None
-    grade: str | None
-    quadrant: str | None
-    strategy: str  # the new quadrant's strategy (rules.quadrants.strategy)
-    actions: list[str]  # the new grade's marketing actions
-
-    @property
-    def direction(self) -> str:
-        """升级 / 降级 by grade letter (A is best), else 象限变化."""
-        if self.old_grade and self.grade and self.old_grade != self.grade:
-            return "升级" if self.grade < self.old_grade else "降级"
-        return "象限变化"
-
-
-def grade_changes(book: Book, previous: Mapping[str, Tier], rules: Rules) -> list[Change]:
-    """Clients of ``book`` whose (grade, quadrant) differs from ``previous``, in book order.
-
-    ``previous`` maps stable client ids to tiers (:meth:`Store.previous_tiers`). Clients
-    not in it are new, not changed, and are left out.
-    """
-    aid = book.agent.agent_id
-    current: dict[str, Record] = {}
-    for rec in book.prospects:
-        current[rec.client_key] = rec
-    policies: dict[str, list[Record]] = defaultdict(list)
-    for rec in book.closed:
-        policies[rec.client_key].append(rec)
-    for key, own in policies.items():
-        current[key] = latest(own)
-    changes = []
-    for key, rec in current.items():
-        old = previous.get(client_stable_id(aid, key))
-        if old is None or (old.grade, old.quadrant) == (rec.grade, rec.quadrant):
-            continue
-        kind = "prospect" if rec.sheet == PROSPECT_SHEET else "closed"
-        changes.append(Change(
-            key, str(rec.get("holder_name") or rec.get("name") or ""), kind, rec.sheet, rec.row,
-            old.grade, old.quadrant, rec.grade, rec.quadrant,
-            rules.quadrants.strategy.get(rec.quadrant or "", ""), list(rec.actions)))
-    changes.sort(key=lambda c: (c.kind != "closed", c.row))
-    return changes
-
-
 def read_previous(path: str | Path, agent_id: str, before: date) -> Previous:
     """:meth:`Store.previous` through a short read-only connection (for pool workers).
 
@@ -605,35 +547,7 @@ def read_previous(path: str | Path, agent_id: str, before: date) -> Previous:
         conn.close()
 
 
-def enrich_book(book: Book, rules: Rules, *, today: date,
-                store: Store | str | Path | Mapping[str, Previous] | None = None) -> None:
-    """Everything memory adds to a classified book, before its workbook is written.
-
-    Resolves referrals (issues, ``book.referrals``, ``kpis["referrals"]``), scores CVE
-    on the closed rows, and with history — an open :class:`Store`, the path of one (pool
-    workers) or the map of :meth:`Store.previous_all` (remote workers) — compares with the agent's previous snapshot
-    (``book.grade_changes``, ``book.compared_with``). Last it keeps the rows the store
-    needs in ``book.history_rows``, so the book can be slimmed. Failed books are left alone.
-    """
-    if book.status == "failed":
-        return
-    if book.referrals is None:  # once: its issues must not be added twice
-        link_referrals(book)
-    score_book(book, rules, today=today)
-    if store is not None:
-        agent_id = book.agent.agent_id
-        if isinstance(store, Store):
-            prev = store.previous(agent_id, today)
-        elif isinstance(store, Mapping):
-            prev = store.get(agent_id) or Previous(None)
-        else:
-            prev = read_previous(store, agent_id, today)
-        book.compared_with = prev.date
-        book.grade_changes = grade_changes(book, prev.tiers, rules)
-    book.history_rows = client_rows(book)
-
-
 __all__ = [
-    "AgentRow", "Change", "DEFAULT_DB_NAME", "HistoryError", "MIGRATIONS", "Migration", "Point", "Previous", "SCHEMA_VERSION",
-    "Store", "Tier", "client_rows", "client_stable_id", "enrich_book", "grade_changes", "open_store", "read_previous",
+    "AgentRow", "DEFAULT_DB_NAME", "HistoryError", "MIGRATIONS", "Migration", "Point", "Previous", "SCHEMA_VERSION",
+    "Store", "Tier", "client_rows", "client_stable_id", "open_store", "read_previous",
 ]

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, Literal
 from .issues import Issue, RowCount
 
 if TYPE_CHECKING:  # only for annotations: these modules import this one
-    from .history import Change
     from .referrals import Referrals
 
 Status = Literal["ok", "warnings", "failed"]
@@ -119,6 +118,30 @@ class Record:
 
 
 @dataclass
+class Change:
+    """A client whose grade or quadrant moved since the previous snapshot."""
+
+    client_key: str
+    name: str
+    kind: str  # closed / prospect
+    sheet: str
+    row: int
+    old_grade: str | None
+    old_quadrant: str | None
+    grade: str | None
+    quadrant: str | None
+    strategy: str  # the new quadrant's strategy (rules.quadrants.strategy)
+    actions: list[str]  # the new grade's marketing actions
+
+    @property
+    def direction(self) -> str:
+        """升级 / 降级 by grade letter (A is best), else 象限变化."""
+        if self.old_grade and self.grade and self.old_grade != self.grade:
+            return "升级" if self.grade < self.old_grade else "降级"
+        return "象限变化"
+
+
+@dataclass
 class Book:
     """One agent's validated (and later classified) book."""
 
@@ -136,7 +159,7 @@ class Book:
     kpis: dict[str, Any] = field(default_factory=dict)
     output: str | None = None  # workbook path, relative to the output folder
     calendar_output: str | None = None  # .ics path, relative to the output folder
-    # Filled by history.enrich_book; None means "not computed" and the sheet is left out.
+    # Filled by enrich.enrich_book; None means "not computed" and the sheet is left out.
     referrals: Referrals | None = None
     grade_changes: list[Change] | None = None  # since the agent's previous snapshot
     compared_with: date | None = None  # date of that previous snapshot (None: first run)
@@ -144,7 +167,7 @@ class Book:
     # so a 介绍人 whose own row was rejected is not reported a second time as unknown.
     known_clients: set[str] = field(default_factory=set)
     # One tuple per client for the history store (stable ids, no names), kept when a worker
-    # slims the book: set by history.enrich_book.
+    # slims the book: set by enrich.enrich_book.
     history_rows: list[tuple[Any, ...]] | None = None
     # JSON-ready per-agent partials for branch-level steps (kept in the result and the
     # cache after the client rows are dropped), e.g. phone index, campaign points.

@@ -34,7 +34,8 @@ from .classify import classify_book
 from .fsutil import atomic_write
 from .branch_index import INDEX_NAME, BranchIndex
 from .integrity import apply_findings, branch_summary, duplicate_agent_ids, phone_uses
-from .history import DEFAULT_DB_NAME, Store, enrich_book, open_store
+from .enrich import enrich_book
+from .history import DEFAULT_DB_NAME, Store, open_store
 from .ics import write_ics
 from .activity import activity_kpis
 from .placing import place_workbooks

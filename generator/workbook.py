@@ -315,7 +315,7 @@ class _Writer:
         ws.set_paper(9)
         ws.fit_to_pages(1, 1)
 
-    # -- record revision and referral chain (history.enrich_book) ------------------
+    # -- record revision and referral chain (enrich.enrich_book) ------------------
     def _row_link(self, ws: Worksheet, row: int, col: int, sheet: str, src_row: int) -> None:
         """A link to the client's row in this workbook, or the original row as text."""
         hit = self.rows.get((sheet, src_row))

@@ -9,8 +9,9 @@ import pytest
 
 from books import closed, prospect, write_book
 from generator.models import AgentInfo, Book
+from generator.enrich import enrich_book
 from generator.history import (
-    MIGRATIONS, SCHEMA_VERSION, HistoryError, Tier, client_stable_id, enrich_book, open_store, read_previous,
+    MIGRATIONS, SCHEMA_VERSION, HistoryError, Tier, client_stable_id, open_store, read_previous,
 )
 from generator.history_pages import GENERATED, history_pages, migration_page
 from generator.pipeline import process_source

@@ -24,7 +24,7 @@ LAYERS: list[set[str]] = [
      "occasions", "referrals", "activity", "audience", "campaign", "integrity", "cve", "survey",
      "complaints"},
     # 2. judging and planning over books; memory of earlier runs
-    {"classify", "segments", "plan", "followups", "history", "branch_index", "cache", "placing"},
+    {"classify", "segments", "plan", "followups", "history", "enrich", "branch_index", "cache", "placing"},
     # 3. outputs: workbooks, .ics, templates, the sample, site pages and the site
     {"xlsx_writer", "workbook", "workbook_activity", "workbook_calendar", "workbook_clients",
      "workbook_today", "roundtrip", "ics", "branch_workbook", "template", "sample", "sample_branch",

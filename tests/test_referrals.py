@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from books import closed, prospect, write_book
-from generator.history import enrich_book
+from generator.enrich import enrich_book
 from generator.models import AgentInfo, Book, Record
 from generator.pipeline import process_source
 from generator.read import discover
