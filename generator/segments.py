@@ -28,6 +28,7 @@ from datetime import date
 from typing import Any
 
 from .models import Book, Record
+from .plan_clients import clients_of
 from .rules import SEGMENTS, Rules
 
 __all__ = ["SEGMENTS", "DORMANT", "HIGH_VALUE", "segment_of", "segment_book", "segment_rank", "last_contact"]
@@ -56,7 +57,6 @@ def segment_rank(segment: str | None) -> int:
 
 def last_contact(book: Book) -> dict[str, date | None]:
     """Each closed client's latest policy date, service record or 最近服务日期."""
-    from .plan import clients_of  # plan orders tasks by segment_rank: import late
 
     out: dict[str, date | None] = {}
     for client in clients_of(book):
