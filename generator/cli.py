@@ -327,7 +327,7 @@ def new(directory: Path) -> None:
     try:
         written = new_project(directory)
     except (FileExistsError, SiteError) as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise UsageProblem(str(exc)) from exc  # the folder exists: fix the command (exit 2)
     click.echo(f"已创建网站项目 {directory}（{len(written)} 个文件）。修改 site/ 下的页面和 rules.yaml，"
                f"用 `pasture serve {directory}` 预览。")
 

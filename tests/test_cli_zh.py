@@ -105,3 +105,10 @@ def test_progress_on_a_terminal_shows_done_total_rate_and_time_left(books, tmp_p
     assert all("约剩" in t for t in seen[:-1]) and "约剩" not in seen[-1]
     out = sink.getvalue()
     assert "代理人档案" in out and "营业部交叉检查" in out
+
+
+def test_new_into_an_existing_project_is_a_usage_error(tmp_path):
+    pytest.importorskip("mkdocs")
+    assert run("new", str(tmp_path / "站点")).exit_code == 0
+    again = run("new", str(tmp_path / "站点"))
+    assert again.exit_code == USAGE and "错误：" in again.output
