@@ -20,12 +20,12 @@ Like the sale call-backs, a missed one stays 逾期 for ``callback_overdue_days`
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .models import Record
 
-if TYPE_CHECKING:
-    from .plan import Client, Task, _Window
+from .plan_clients import Client
+from .plan_tasks import Task, Window, make_task
 
 __all__ = ["FOLLOWUP", "is_callback", "followup_tasks"]
 
@@ -43,7 +43,7 @@ def is_callback(svc: Record) -> bool:
     return any(w in text for w in _CALLBACK_WORDS)
 
 
-def _keep(due: date, win: "_Window", covered: bool) -> bool:
+def _keep(due: date, win: Window, covered: bool) -> bool:
     if due > win.end:
         return False
     if due < win.today:
@@ -51,9 +51,7 @@ def _keep(due: date, win: "_Window", covered: bool) -> bool:
     return not covered
 
 
-def _after_services(client: "Client", win: "_Window") -> list["Task"]:
-    from .plan import _task
-
+def _after_services(client: Client, win: Window) -> list[Task]:
     after = win.rules.cadence.callback_after_service_days
     dated = [s for s in client.services if isinstance(s.get("date"), date)]
     tasks = []
@@ -67,7 +65,7 @@ def _after_services(client: "Client", win: "_Window") -> list["Task"]:
         if not _keep(due, win, covered):
             continue
         item = svc.get("item") or "服务"
-        tasks.append(_task(
+        tasks.append(make_task(
             client, due, FOLLOWUP, f"服务后回访（{when.isoformat()} {item}，应在当天或第二天回访）"
             if after <= 1 else f"服务后回访（{when.isoformat()} {item}，{after} 天内回访）",
             "电话回访：服务结果是否满意、还有什么需要；有新的需求记入档案", overdue=due < win.today,
@@ -75,9 +73,7 @@ def _after_services(client: "Client", win: "_Window") -> list["Task"]:
     return tasks
 
 
-def _prospect(client: "Client", win: "_Window") -> list["Task"]:
-    from .plan import _task
-
+def _prospect(client: Client, win: Window) -> list[Task]:
     registered = client.anchor
     if client.book != "prospect" or not isinstance(registered, date):
         return []
@@ -87,25 +83,24 @@ def _prospect(client: "Client", win: "_Window") -> list["Task"]:
         covered = client.last_service is not None and client.last_service >= due
         if not _keep(due, win, covered):
             continue
-        tasks.append(_task(
+        tasks.append(make_task(
             client, due, FOLLOWUP, f"准客户跟进（登记后第 {n} 天，登记日 {registered.isoformat()}）",
             "电话或微信跟进：了解需求有没有变化，约下一次面谈", overdue=due < win.today, ref=f"登记+{n}"))
     return tasks
 
 
-def _wakeup(client: "Client", win: "_Window") -> list["Task"]:
-    from .plan import _task
+def _wakeup(client: Client, win: Window) -> list[Task]:
     from .segments import DORMANT
 
     if client.segment != DORMANT:
         return []
     last = max((d for d in (client.last_service, client.anchor) if isinstance(d, date)), default=None)
     quiet = f"上次往来 {last.isoformat()}" if last else "没有往来记录"
-    return [_task(client, win.today, FOLLOWUP, f"休眠客户唤醒回访（{quiet}）",
+    return [make_task(client, win.today, FOLLOWUP, f"休眠客户唤醒回访（{quiet}）",
                   "电话问候，了解近况和保单是否还满足需要；联系后在服务记录登记", ref="唤醒")]
 
 
-def followup_tasks(client: "Client", win: "_Window") -> list[Any]:
+def followup_tasks(client: Client, win: Window) -> list[Any]:
     """Every follow-up of one client: after its services, a prospect's after registering,
     and a dormant client's wake-up call-back."""
     return _after_services(client, win) + _prospect(client, win) + _wakeup(client, win)

@@ -39,7 +39,7 @@ policy rows grouped by ``client_key``; the latest policy gives the tier).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any, Iterable
 
@@ -61,24 +61,12 @@ from .premiums import (
 from .occasions import festival_dates, festival_when, nth_weekday, yearly_solar
 from .audience import fits_records
 from .plan_clients import Client, clients_of
-from .segments import segment_rank
+from .plan_tasks import (
+    BUCKETS, KIND_BY_LABEL, KIND_LABELS, KINDS, VISIT_ITEM, Greeted, Task, Window, bucket, make_task,
+    service_item,
+)
 from .rules import Festival, Rules
 
-# Order of urgency within 逾期 (a policy about to lapse first).
-KINDS = (
-    "premium_check", "premium_due", "callback", "followup", "visit", "experience", "birthday", "anniversary",
-    "festival",
-)
-KIND_LABELS = {
-    "birthday": "生日", "anniversary": "结婚纪念日", "festival": "节日问候",
-    "premium_due": "交费对应日", "premium_check": "交费确认",
-    "callback": "售后回访", "followup": "服务回访", "visit": "定期拜访", "experience": "重点体验",
-}
-KIND_BY_LABEL = {label: kind for kind, label in KIND_LABELS.items()}
-# The order an agent works in: today's list, the rest of the week, then the backlog.
-BUCKETS = ("今天", "本周", "逾期", "30天内", "以后")
-VISIT_ITEM = "定期拜访"
-ROUTINE_ITEM = "常规服务"
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 # A merged overdue task names at most this many of its occasions.
 _MERGE_SHOWN = 3
@@ -87,115 +75,7 @@ _CALLBACK_NAMES = {7: "1周", 30: "1个月", 90: "3个月", 180: "6个月"}
 _CLOSE_QUADRANTS = ("宠爱", "耕耘")
 
 
-Day = date  # Task has a field named `date`: its methods name the type by this alias
-
-
-@dataclass(frozen=True)
-class Greeted:
-    """A client on a festival task's list (the 节日问候 sheet has one row per client)."""
-
-    key: str
-    name: str
-    phone: str | None
-    grade: str | None
-    quadrant: str | None
-    book: str  # "closed" | "prospect"
-    sheet: str
-    row: int
-
-
-@dataclass(frozen=True)
-class Task:
-    """One dated action on the calendar."""
-
-    date: date  # the day to act; for an overdue task, the day it was due (at most one cycle ago)
-    kind: str  # one of KINDS
-    client_key: str  # "" for a festival task (it is for group)
-    client_name: str
-    phone: str | None
-    grade: str | None
-    quadrant: str | None
-    occasion: str  # what the day is, in Chinese: "农历生日（八月十五）"
-    action: str  # what to do, in Chinese
-    experience: str | None = None  # experience to give (☆ items), when there is one
-    overdue: bool = False
-    sheet: str = ""  # source sheet and row of the client's (latest) record
-    row: int = 0
-    ref: str = ""  # policy number (premium, call-back), festival name or experience item
-    amount: float | None = None  # the instalment due (premium tasks)
-    capped: bool = False  # overdue longer than one cycle: dated one cycle back ("N 天以上")
-    group: tuple[Greeted, ...] = ()  # the clients a festival task greets
-    segment: str | None = None  # the client's value segment: 高效 first within a day
-
-    @property
-    def label(self) -> str:
-        return KIND_LABELS[self.kind]
-
-    @property
-    def policy_no(self) -> str | None:
-        return self.ref or None if self.kind in ("premium_due", "premium_check", "callback") else None
-
-    def late_text(self, today: Day) -> str:
-        """``逾期 12 天`` (``逾期 90 天以上`` when capped); empty for a pending task."""
-        if not self.overdue:
-            return ""
-        return f"逾期 {(today - self.date).days} 天{'以上' if self.capped else ''}"
-
-    def sort_key(self, today: Day) -> tuple[Any, ...]:
-        """Section first; 逾期 by urgency (kind, then the client's value segment, then the
-        longest late), others by date then segment (高效客户 first, generator/segments.py)."""
-        section = BUCKETS.index(bucket(self, today))
-        kind = KINDS.index(self.kind)
-        rank = segment_rank(self.segment)
-        if self.overdue:
-            return (section, kind, rank, self.date, self.client_key, self.ref)
-        return (section, self.date, rank, kind, self.client_key, self.ref)
-
-
-def service_item(kind: str, experience: str | None = None) -> str | None:
-    """The 服务项目 a calendar row marked 完成 is logged as in 服务记录 (the done loop).
-
-    A visit restarts the visit cadence, a ☆ experience its own; anything else done for
-    one client is a 常规服务. A festival row is for many clients: None (nothing to log).
-
-    >>> service_item("experience", "生活服务、量身定制")
-    '生活服务'
-    """
-    if kind == "festival":
-        return None
-    if kind == "visit":
-        return VISIT_ITEM
-    if kind == "experience" and experience:
-        return experience.split("、")[0]
-    return ROUTINE_ITEM
-
-
 # -- the planner -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Window:
-    today: date
-    end: date
-    rules: Rules
-    # Festival days and labels are the same for every client: computed once per window.
-    _festivals: dict[str, tuple[list[date], str]] = field(default_factory=dict)
-
-    def contains(self, day: date) -> bool:
-        return self.today <= day <= self.end
-
-    def festival(self, fest: Festival) -> tuple[list[date], str]:
-        """The festival's days in the window and its ``name（when）`` label."""
-        found = self._festivals.get(fest.name)
-        if found is None:
-            found = self._festivals[fest.name] = (festival_dates(fest, self.today, self.end, self.rules),
-                                                  f"{fest.name}（{festival_when(fest)}）")
-        return found
-
-    def overdue(self, due: date, cycle: int) -> tuple[date, bool]:
-        """An overdue task's date: its due date, or one cycle (at most a year) back."""
-        floor = self.today - timedelta(days=max(1, min(cycle, 365)))
-        return (floor, True) if due < floor else (due, False)
 
 
 def plan_book(book: Book, rules: Rules, *, today: date, days: int | None = None) -> list[Task]:
@@ -209,7 +89,7 @@ def plan_book(book: Book, rules: Rules, *, today: date, days: int | None = None)
         raise ValueError("days 不能为负数")
     from .followups import followup_tasks
 
-    win = _Window(today, today + timedelta(days=span), rules)
+    win = Window(today, today + timedelta(days=span), rules)
     clients = clients_of(book)
     paid = paid_from_services(book.services)
     tasks: list[Task] = _festivals(clients, win)
@@ -251,14 +131,6 @@ def _merge_overdue(tasks: list[Task]) -> list[Task]:
     return out
 
 
-def _task(client: Client, day: date, kind: str, occasion: str, action: str, **extra: Any) -> Task:
-    return Task(
-        date=day, kind=kind, client_key=client.key, client_name=client.name, phone=client.phone,
-        grade=client.grade, quadrant=client.quadrant, occasion=occasion, action=action,
-        sheet=client.sheet, row=client.row, segment=client.segment, **extra,
-    )
-
-
 def _strategic(client: Client, rules: Rules) -> list[str]:
     if client.quadrant not in rules.experiences.matrix:
         return []
@@ -277,7 +149,7 @@ def _greets(fest: Festival, client: Client) -> bool:
             and (not fest.quadrants or client.quadrant in fest.quadrants) and fits_records(fest, client.records))
 
 
-def _festivals(clients: list[Client], win: _Window) -> list[Task]:
+def _festivals(clients: list[Client], win: Window) -> list[Task]:
     """One task per festival day for everyone the rules greet on it (the list is its group)."""
     tasks = []
     for fest in win.rules.festivals:
@@ -297,7 +169,7 @@ def _festivals(clients: list[Client], win: _Window) -> list[Task]:
     return tasks
 
 
-def _greetings(client: Client, win: _Window) -> list[Task]:
+def _greetings(client: Client, win: Window) -> list[Task]:
     # A greeting is not an experience: 建议体验 stays on visits and ☆ experiences only.
     rules = win.rules
     tasks = []
@@ -315,19 +187,19 @@ def _greetings(client: Client, win: _Window) -> list[Task]:
                 age = _age(bday, occ.lunar.year)
                 detail = "；".join(filter(None, [age, occ.note]))
                 occasion = f"农历生日（{lunar.month_day_name(bday.month, bday.day, leap)}{'，' + detail if detail else ''}）"
-                tasks.append(_task(client, occ.solar, "birthday", occasion, _greeting_action(client, "生日")))
+                tasks.append(make_task(client, occ.solar, "birthday", occasion, _greeting_action(client, "生日")))
         else:
             for day, note in _solar_yearly(bday, win):
                 detail = "；".join(filter(None, [_age(bday, day.year), note]))
                 occasion = f"生日（{bday.month}月{bday.day}日{'，' + detail if detail else ''}）"
-                tasks.append(_task(client, day, "birthday", occasion, _greeting_action(client, "生日")))
+                tasks.append(make_task(client, day, "birthday", occasion, _greeting_action(client, "生日")))
     wedding = client.anniversary
     if isinstance(wedding, (date, MonthDay)):
         for day, note in _solar_yearly(wedding, win):
             years = day.year - wedding.year if isinstance(wedding, date) and day.year > wedding.year else None
             detail = "；".join(filter(None, [f"第{years}年" if years else "", note]))
             occasion = f"结婚纪念日（{wedding.month}月{wedding.day}日{'，' + detail if detail else ''}）"
-            tasks.append(_task(client, day, "anniversary", occasion, _greeting_action(client, "纪念日")))
+            tasks.append(make_task(client, day, "anniversary", occasion, _greeting_action(client, "纪念日")))
     return tasks
 
 
@@ -335,7 +207,7 @@ def _age(born: date | MonthDay, year: int) -> str:
     return f"{year - born.year}岁" if isinstance(born, date) and year > born.year else ""
 
 
-def _solar_yearly(value: date | MonthDay, win: _Window) -> Iterable[tuple[date, str]]:
+def _solar_yearly(value: date | MonthDay, win: Window) -> Iterable[tuple[date, str]]:
     for year in range(win.today.year, win.end.year + 1):
         day, note = yearly_solar(value.month, value.day, year, win.rules)
         if win.contains(day):
@@ -348,7 +220,7 @@ def _since(client: Client, last: date | None, base: date) -> str:
     return f"尚无服务记录，{'承保' if client.book == 'closed' else '登记'}日 {base.isoformat()} 起算"
 
 
-def _visits(client: Client, win: _Window) -> list[Task]:
+def _visits(client: Client, win: Window) -> list[Task]:
     """The next regular visit and the next ☆ experience, overdue or in the window.
 
     ☆ marks the experience that matters most to the quadrant — a priority, not a
@@ -379,7 +251,7 @@ def _visits(client: Client, win: _Window) -> list[Task]:
             due, capped = win.overdue(raw, every)
             since = f"上次提供 {given.isoformat()}" if given else ("尚未提供过；" + _since(client, client.last_service, start))
             if due <= win.end:
-                found.append((raw, _task(
+                found.append((raw, make_task(
                     client, due, "experience", f"☆重点体验：{item}（每{every}天安排一项；{since}）",
                     f"安排一次{item}，完成后在服务记录登记", experience=item, overdue=due < win.today, ref=item,
                     capped=capped,
@@ -397,7 +269,7 @@ def _visits(client: Client, win: _Window) -> list[Task]:
         return tasks
     due, capped = win.overdue(raw, visit_every)
     if due <= win.end:
-        tasks.append(_task(
+        tasks.append(make_task(
             client, due, "visit", f"定期拜访（每{visit_every}天；{_since(client, client.last_service, base)}）",
             "上门拜访或电话问候，了解近况，服务后修正档案", experience="、".join(stars) or VISIT_ITEM,
             overdue=due < win.today, capped=capped,
@@ -405,7 +277,7 @@ def _visits(client: Client, win: _Window) -> list[Task]:
     return tasks
 
 
-def _premiums(client: Client, rec: Record, win: _Window, paid: dict[str, date]) -> list[Task]:
+def _premiums(client: Client, rec: Record, win: Window, paid: dict[str, date]) -> list[Task]:
     """Each due date in the window (one row, with the instalment) and each passed one in
     the grace period that nothing says was paid."""
     cad = win.rules.cadence
@@ -430,7 +302,7 @@ def _premiums(client: Client, rec: Record, win: _Window, paid: dict[str, date]) 
             passed.append(due)
             continue
         number = months_between(policy_date, due) // period + 1
-        tasks.append(_task(
+        tasks.append(make_task(
             client, due, "premium_due", f"{product}第{number}期保费{money}（{mode}）；保单 {policy_no} 交费对应日 {due.isoformat()}{note}",
             "提前告知客户交费日期和金额，确认扣款账户；客户交费后在“完成”选“是”", ref=policy_no, amount=amount))
     if passed:
@@ -450,12 +322,12 @@ def _premiums(client: Client, rec: Record, win: _Window, paid: dict[str, date]) 
         text = (f"{product}{which}保费{f' {total:,.2f} 元' if total is not None else ''}（{mode}）；"
                 f"保单 {policy_no} 交费对应日 {last.isoformat()}"
                 f"{f'（最早一期 {first.isoformat()}）' if first != last else ''}，宽限期至 {grace_end.isoformat()}{note}")
-        tasks.append(_task(client, day, "premium_check", text, action, overdue=True, ref=policy_no, amount=total,
+        tasks.append(make_task(client, day, "premium_check", text, action, overdue=True, ref=policy_no, amount=total,
                            capped=capped))
     return tasks
 
 
-def _callbacks(client: Client, rec: Record, win: _Window) -> list[Task]:
+def _callbacks(client: Client, rec: Record, win: Window) -> list[Task]:
     cad = win.rules.cadence
     policy_date = rec.get("policy_date")
     if not isinstance(policy_date, date):
@@ -472,7 +344,7 @@ def _callbacks(client: Client, rec: Record, win: _Window) -> list[Task]:
             continue
         name = _CALLBACK_NAMES.get(after, f"{after}天")
         day, capped = win.overdue(day, cad.callback_overdue_days) if overdue else (day, False)
-        tasks.append(_task(
+        tasks.append(make_task(
             client, day, "callback", f"售后回访（{rec.get('product') or '保单'}承保后{name}；保单 {policy_no}）",
             "电话回访：确认保单已收到、条款已理解，了解满意度，顺带请求转介绍", overdue=overdue, ref=policy_no,
             capped=capped,
@@ -481,24 +353,6 @@ def _callbacks(client: Client, rec: Record, win: _Window) -> list[Task]:
 
 
 # -- views -----------------------------------------------------------------------------
-
-
-def bucket(task: Task, today: date) -> str:
-    """The group a task shows in: 逾期, 今天, 本周 (the next 6 days), 30天内, 以后.
-
-    本周 is the rolling week after today, not the calendar week, so a Sunday's list
-    still shows the coming days.
-    """
-    if task.overdue or task.date < today:
-        return "逾期"
-    ahead = (task.date - today).days
-    if ahead == 0:
-        return "今天"
-    if ahead <= 6:
-        return "本周"
-    if ahead <= 30:
-        return "30天内"
-    return "以后"
 
 
 def grouped(tasks: Iterable[Task], today: date) -> dict[str, list[Task]]:

@@ -24,7 +24,7 @@ LAYERS: list[set[str]] = [
      "occasions", "referrals", "activity", "audience", "campaign", "integrity", "cve", "survey",
      "complaints"},
     # 2. judging and planning over books; memory of earlier runs
-    {"classify", "segments", "plan", "plan_clients", "followups", "history", "enrich", "branch_index", "cache", "placing"},
+    {"classify", "segments", "plan", "plan_clients", "plan_tasks", "followups", "history", "enrich", "branch_index", "cache", "placing"},
     # 3. outputs: workbooks, .ics, templates, the sample, site pages and the site
     {"xlsx_writer", "workbook", "workbook_activity", "workbook_calendar", "workbook_clients",
      "workbook_today", "workbook_help", "roundtrip", "ics", "branch_workbook", "template", "sample", "sample_words", "sample_branch",
@@ -93,9 +93,8 @@ def test_the_checker_sees_a_late_upward_import():
     assert wrong == [("models", "pipeline")]
 
 
-# Import circles still open, each closed by a late import inside a function. plan adds
-# follow-ups, which build plan's Task (plan.py is being changed for issue 14): left for later.
-KNOWN_CIRCLES = [{"followups", "plan"}]
+# Import circles still open (each hidden by a late import inside a function): none.
+KNOWN_CIRCLES: list[set[str]] = []
 
 
 def circles(graph: dict[str, set[str]]) -> list[set[str]]:
@@ -140,9 +139,8 @@ def test_circle_finder_finds_a_circle():
     assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [{"a", "b", "c"}]
 
 
-# Private names another module still borrows: followups builds plan's tasks in plan's
-# window (the followups/plan circle above); to be made public with that split.
-KNOWN_PRIVATE_IMPORTS = {("followups", "plan", "_Window"), ("followups", "plan", "_task")}
+# Private names another module still borrows: none.
+KNOWN_PRIVATE_IMPORTS: set[tuple[str, str, str]] = set()
 
 
 def private_imports() -> set[tuple[str, str, str]]:
