@@ -277,7 +277,8 @@ def _run_on_dask(jobs: list[Job], scheduler: str, shared_history: Any = None) ->
         return
     with Client(scheduler) as client:
         # The history map goes to each worker once (bytes linear in N), the jobs stay small.
-        shared = client.scatter(shared_history, broadcast=True) if shared_history is not None else None
+        # In a list: Client.scatter sends a dict key by key (and fails on an empty one).
+        shared = client.scatter([shared_history], broadcast=True)[0] if shared_history is not None else None
         # pure=False: each job writes files, so never dedupe or cache it on the cluster.
         futures = client.map(run_job, jobs, shared_history=shared, pure=False)
         for future in futures:  # in job order, so names and reports stay deterministic

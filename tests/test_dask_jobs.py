@@ -50,8 +50,10 @@ class WeighingClient:
 
     def scatter(self, data, broadcast=False):
         assert broadcast  # every worker gets it once
-        WeighingClient.scattered.append(len(pickle.dumps(data)))
-        return _Ref(data)
+        # As distributed does: a list gives a list of futures, a dict is scattered key by key.
+        assert isinstance(data, list), "scatter the history map inside a list"
+        WeighingClient.scattered.append(len(pickle.dumps(data[0])))
+        return [_Ref(d) for d in data]
 
     def map(self, fn, jobs, shared_history=None, pure=True):
         assert not pure
