@@ -20,7 +20,7 @@ from typing import Any, Iterable
 
 from .activity import ATTENDED, COUNT_LABELS, COUNTS
 from .dashboards import DASH
-from .pagekit import agent_label, link, slug, table, text
+from .pagekit import agent_label, alert, count, kpi, kpi_row, link, slug, table, text
 from .rules import Rules
 
 __all__ = ["MORNING_DIR", "activity_pages", "add_activity_pages", "agent_activity_section", "team_activity",
@@ -93,8 +93,8 @@ def _cards(t: dict[str, Any]) -> str:
         ("本周电话", w["calls"]), ("本周面谈", w["meetings"]), ("本周促成", w["closes"]),
         ("逾期事项", t["overdue_total"]),
     ]
-    return '<div class="pasture-kpis">' + "".join(
-        f'<div class="pasture-kpi"><span>{text(k)}</span><strong>{text(v)}</strong></div>' for k, v in cards) + "</div>"
+    return kpi_row([kpi(k, text(v) if isinstance(v, str) else count(v), low=True if k == "逾期事项" and v else None)
+                 for k, v in cards])
 
 
 def _kindstable(t: dict[str, Any]) -> str:
@@ -102,7 +102,12 @@ def _kindstable(t: dict[str, Any]) -> str:
     if not kinds:
         return "本周没有到期或逾期的服务事项。"
     return table(["类型", "本周到期", "逾期"], [
-        [text(k), str(t["due_this_week"].get(k, 0)), str(t["overdue"].get(k, 0))] for k in kinds], sortable=False)
+        [text(k), count(t["due_this_week"].get(k, 0)), _overdue(t["overdue"].get(k, 0))] for k in kinds], sortable=False)
+
+
+def _overdue(n: int) -> str:
+    """An overdue count, marked (like every overdue or below-target figure) when not zero."""
+    return alert(count(n)) if n else "0"
 
 
 def team_activity_section(files: list[dict[str, Any]], team: str, *, heading: str = "##") -> str:
@@ -146,7 +151,7 @@ def _agent_rows(files: list[dict[str, Any]], mask: bool) -> list[list[str]]:
         overdue = sum(a["overdue"].values())
         rows.append([text(agent_label(f, mask)), text(y.get("attendance") or "未填"), *cells,
                      f"{w['new_prospects']} / {w['prospect_target']}", f"{w['visits']} / {w['visits_due']}",
-                     str(overdue)])
+                     _overdue(overdue)])
     return rows
 
 
@@ -167,7 +172,7 @@ def activity_pages(report: dict[str, Any], rules: Rules, *, mask_agents: bool = 
             text(_rate(t["yesterday_attended"], t["yesterday_reported"])),
             text(_rate(w["attended"], w["attendance_reported"])),
             f"{w['new_prospects']} / {w['prospect_target']}", f"{w['visits']} / {w['visits_due']}",
-            str(w["calls"]), str(w["meetings"]), str(w["closes"]), str(t["overdue_total"]),
+            count(w["calls"]), count(w["meetings"]), count(w["closes"]), _overdue(t["overdue_total"]),
         ])
         headers = ["代理人", "出勤", *(COUNT_LABELS[k] for k in COUNTS), "本周新增准客户 / 目标", "本周拜访 / 到期", "逾期"]
         pages[morning_path(name)] = "\n\n".join([

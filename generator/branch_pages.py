@@ -16,7 +16,7 @@ from typing import Any, Sequence
 from .campaign import ALL_MONTHS, CampaignResult, Standing
 from .complaints import ComplaintsAnalysis, ComplaintsData, analyse_complaints, overdue_title, response_window
 from .dashboards import DASH, issue_table
-from .pagekit import chart, num, pct, table, text
+from .pagekit import alert, chart, count, kpi, kpi_row, num, pct, table, text
 from .rules import Rules
 from .branch_workbook import teams_from_report
 from .survey import GAP_RULE, KANO_CLASSES, SurveyAnalysis, SurveyData, analyse_survey
@@ -94,7 +94,7 @@ def overdue_section(a: ComplaintsAnalysis, *, heading: str = "##") -> str:
     title = f"{heading} {overdue_title(a)}"
     if not a.overdue:
         return f"{title}\n\n没有逾期的投诉。"
-    rows = [[text(o.date.isoformat()), text(o.agent_id), text(o.team), text(o.category), str(o.age_days),
+    rows = [[text(o.date.isoformat()), text(o.agent_id), text(o.team), text(o.category), alert(count(o.age_days)),
              text("、".join(o.reasons)), str(o.row)] for o in a.overdue]
     return f"{title}\n\n" + table(["投诉日期", "工号", "团队", "类别", "已过天数", "逾期原因", "原表行"], rows,
                                     numeric_from=4)
@@ -106,19 +106,20 @@ def _complaints_page(data: ComplaintsData | None, a: ComplaintsAnalysis | None) 
         return "\n\n".join(parts + ["本次没有提交投诉记录表。"]) + "\n"
     if a is None:
         return "\n\n".join(parts + ["投诉记录表无法使用。", _file_line(data)]) + "\n"
-    cards = [("投诉", a.total), ("处理中", a.open), ("已结案", a.closed),
-             (f"{response_window(a.first_response_days)}回应", a.responded_in_time),
-             ("逾期未回应", a.awaiting_response),
-             ("平均结案天数", num(a.mean_days_to_close, 1)), ("结案天数中位数", num(a.median_days_to_close, 1))]
+    cards: list[tuple[str, str]] = [
+        ("投诉", count(a.total)), ("处理中", count(a.open)), ("已结案", count(a.closed)),
+        (f"{response_window(a.first_response_days)}回应", count(a.responded_in_time)),
+        ("逾期未回应", count(a.awaiting_response)),
+        ("平均结案天数", num(a.mean_days_to_close, 1)), ("结案天数中位数", num(a.median_days_to_close, 1))]
     cats = list(a.by_category)
     parts += [
-        '<div class="pasture-kpis">' + "".join(
-            f'<div class="pasture-kpi"><span>{k}</span><strong>{v}</strong></div>' for k, v in cards) + "</div>",
+        kpi_row([kpi(k, v, low=True if k == "逾期未回应" and a.awaiting_response else None,
+                     term="按时回应" if i == 3 else None) for i, (k, v) in enumerate(cards)]),
         "本页只有日期、工号、团队和类别，不显示投诉内容。",
         chart({
             "title": {"text": "未结案投诉（按已过天数）", "left": "center", "textStyle": {"fontSize": 14}},
             "tooltip": {"trigger": "axis"},
-            "xAxis": {"type": "category", "data": list(a.open_by_age)},
+            "xAxis": {"type": "category", "data": list(a.open_by_age), "axisLabel": {"interval": 0}},
             "yAxis": {"type": "value", "minInterval": 1},
             "series": [{"type": "bar", "data": list(a.open_by_age.values()), "itemStyle": {"color": "#C00000"},
                         "label": {"show": True, "position": "top"}}],
@@ -126,7 +127,7 @@ def _complaints_page(data: ComplaintsData | None, a: ComplaintsAnalysis | None) 
         overdue_section(a),
         "## 各团队的投诉类别",
         table(["团队", *map(text, cats), "合计"], [
-            [text(team), *(str(counts.get(c, 0)) for c in cats), str(sum(counts.values()))]
+            [text(team), *(count(counts.get(c, 0)) for c in cats), count(sum(counts.values()))]
             for team, counts in a.by_team.items()]),
         "## 数据质量", _file_line(data),
     ]
@@ -137,14 +138,20 @@ def _agent(s: Standing, mask: bool) -> str:
     return text(s.key if mask or not s.name else f"{s.key} {s.name}")
 
 
+def _achieved(x: Standing) -> str:
+    """达成率, marked like every below-target figure when under 100 %."""
+    shown = pct(x.achieved, 0)
+    return alert(shown) if x.achieved is not None and x.achieved < 1 else shown
+
+
 def _standing_table(lines: list[Standing], *, team: bool, mask: bool) -> str:
     if team:
         return table(["排名", "团队", "代理人数", "保单", "保费（元）", "积分", "目标", "达成率"], [
-            [str(x.rank), text(x.name), str(x.agents), str(x.policies), f"{x.premium:,.0f}", num(x.points),
-             num(x.target), pct(x.achieved, 0)] for x in lines], numeric_from=2)
+            [str(x.rank), text(x.name), count(x.agents), count(x.policies), count(x.premium), num(x.points),
+             num(x.target), _achieved(x)] for x in lines], numeric_from=2)
     return table(["排名", "代理人", "团队", "保单", "保费（元）", "积分", "目标", "达成率"], [
-        [str(x.rank), _agent(x, mask), text(x.team), str(x.policies), f"{x.premium:,.0f}", num(x.points),
-         num(x.target), pct(x.achieved, 0)] for x in lines], numeric_from=3)
+        [str(x.rank), _agent(x, mask), text(x.team), count(x.policies), count(x.premium), num(x.points),
+         num(x.target), _achieved(x)] for x in lines], numeric_from=3)
 
 
 def _campaign_page(results: Sequence[CampaignResult], mask: bool) -> str:
@@ -165,12 +172,14 @@ def _campaign_page(results: Sequence[CampaignResult], mask: bool) -> str:
                 "title": {"text": "每月积分与目标", "left": "center", "textStyle": {"fontSize": 14}},
                 "tooltip": {"trigger": "axis"},
                 "legend": {"bottom": 0},
-                "xAxis": {"type": "category", "data": res.months},
+                "grid": {"left": 8, "right": 8, "bottom": 40, "containLabel": True},
+                "xAxis": {"type": "category", "data": res.months, "axisLabel": {"interval": 0}},
                 "yAxis": {"type": "value"},
                 "series": [
                     {"type": "bar", "name": "代理人积分", "data": agent_points,
                      "label": {"show": True, "position": "top"}},
-                    {"type": "bar", "name": "营业部积分", "data": [round(res.branch[m][2], 2) for m in res.months]},
+                    {"type": "bar", "name": "营业部积分", "data": [round(res.branch[m][2], 2) for m in res.months],
+                     "label": {"show": True, "position": "top"}},
                     {"type": "line", "name": "代理人目标合计",
                      "data": [c.monthly_target_points * n_agents for _ in res.months],
                      "lineStyle": {"type": "dashed"}},
@@ -193,9 +202,9 @@ def _ranking_bar(lines: list[Standing], mask: bool) -> dict[str, Any]:
     return {
         "title": {"text": "代理人积分（整个活动期）", "left": "center", "textStyle": {"fontSize": 14}},
         "tooltip": {"trigger": "axis"},
-        "grid": {"left": 120},
+        "grid": {"left": 8, "right": 56, "top": 40, "bottom": 8, "containLabel": True},
         "xAxis": {"type": "value"},
-        "yAxis": {"type": "category", "data": labels},
+        "yAxis": {"type": "category", "data": labels, "axisLabel": {"interval": 0}},
         "series": [{"type": "bar", "data": [round(s.points, 2) for s in lines],
                     "label": {"show": True, "position": "right"}}],
     }

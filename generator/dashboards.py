@@ -15,7 +15,7 @@ from typing import Any, Iterable
 
 from .issues import ISSUE_TYPES
 from .history_pages import agent_trend_block, referral_block
-from .pagekit import agent_label, chart, money, pct, slug, table, text
+from .pagekit import agent_label, alert, chart, count, kpi, kpi_row, money, pct, slug, table, text
 from .rules import Rules
 
 DASH = "dashboards"
@@ -53,47 +53,72 @@ def aggregate(files: Iterable[dict[str, Any]]) -> dict[str, Any]:
     return total
 
 
+# Above this many categories (or this many characters in one), bars lie down: every label
+# then has a line of its own, on a phone too.
+_UPRIGHT_MAX_BARS = 6
+_UPRIGHT_MAX_CHARS = 4
+
+
 def _bar(title: str, counts: dict[str, int]) -> str:
+    """Counts as bars with every category label and every value shown."""
+    labels, values = list(counts), list(counts.values())
+    title_opt = {"text": title, "left": "center", "textStyle": {"fontSize": 14}}
+    if len(labels) > _UPRIGHT_MAX_BARS or any(len(str(k)) > _UPRIGHT_MAX_CHARS for k in labels):
+        labels, values = labels[::-1], values[::-1]  # ECharts draws the first category at the bottom
+        return chart({
+            "title": title_opt, "tooltip": {"trigger": "axis"},
+            "grid": {"left": 8, "right": 48, "top": 40, "bottom": 8, "containLabel": True},
+            "xAxis": {"type": "value", "minInterval": 1},
+            "yAxis": {"type": "category", "data": labels, "axisLabel": {"interval": 0}},
+            "series": [{"type": "bar", "data": values, "label": {"show": True, "position": "right"}}],
+        }, height=max(220, 26 * len(labels) + 70))
     return chart({
-        "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
-        "tooltip": {"trigger": "axis"},
-        "xAxis": {"type": "category", "data": list(counts)},
+        "title": title_opt, "tooltip": {"trigger": "axis"},
+        "xAxis": {"type": "category", "data": labels, "axisLabel": {"interval": 0}},
         "yAxis": {"type": "value", "minInterval": 1},
-        "series": [{"type": "bar", "data": list(counts.values()), "label": {"show": True, "position": "top"}}],
+        "series": [{"type": "bar", "data": values, "label": {"show": True, "position": "top"}}],
     })
 
 
 def _pie(title: str, counts: dict[str, int]) -> str:
+    """Shares as a ring; each slice is labelled with its name, count and percentage."""
     return chart({
         "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
         "tooltip": {"trigger": "item", "formatter": "{b}: {c} ({d}%)"},
         "legend": {"bottom": 0},
-        "series": [{"type": "pie", "radius": ["35%", "65%"],
+        "series": [{"type": "pie", "radius": ["30%", "55%"], "avoidLabelOverlap": True,
+                    "label": {"show": True, "formatter": "{b}\n{c}（{d}%）"},
                     "data": [{"name": k, "value": v} for k, v in counts.items()]}],
-    })
+    }, height=320)
+
+
+def rate_card(label: str, value: float | None, target: float) -> str:
+    """A rate against its target: met is green, below target is marked like anything overdue."""
+    ok = value is not None and value >= target
+    return kpi(label, pct(value), note=f"目标 {target * 100:.0f}% · {'达标' if ok else '未达标'}", low=not ok)
 
 
 def _kpi_cards(t: dict[str, Any], rules: Rules) -> str:
-    def rate(label: str, value: float | None, target: float) -> str:
-        ok = value is not None and value >= target
-        mark = "达标" if ok else "未达标"
-        return (f'<div class="pasture-kpi {"ok" if ok else "low"}"><span>{label}</span>'
-                f"<strong>{pct(value)}</strong><small>目标 {target * 100:.0f}% · {mark}</small></div>")
-
     cards = [
-        ("代理人", t["agents"]), ("成交客户", t["clients"]), ("准客户", t["prospects"]),
-        ("保单", t["policies"]), ("年交保费（元）", money(t["premium"])),
+        ("代理人", count(t["agents"])), ("成交客户", count(t["clients"])), ("准客户", count(t["prospects"])),
+        ("保单", count(t["policies"])), ("年交保费（元）", money(t["premium"])),
     ]
-    html = "".join(f'<div class="pasture-kpi"><span>{k}</span><strong>{v}</strong></div>' for k, v in cards)
-    html += rate("加保率", t["addon_rate"], rules.targets.addon_rate)
-    html += rate("转介绍率", t["referral_rate"], rules.targets.referral_rate)
-    return f'<div class="pasture-kpis">{html}</div>'
+    return kpi_row([kpi(k, v) for k, v in cards] + [
+        rate_card("加保率", t["addon_rate"], rules.targets.addon_rate),
+        rate_card("转介绍率", t["referral_rate"], rules.targets.referral_rate),
+    ])
+
+
+def _rate_cell(value: float | None, target: float) -> str:
+    """A rate in a table, marked when below its target."""
+    return pct(value) if value is None or value >= target else alert(pct(value))
 
 
 def _quality_line(t: dict[str, Any]) -> str:
     r = t["rows"]
-    return (f"数据质量：共读取 {r['read']} 行，录入 {r['accepted']} 行，拒绝 {r['rejected']} 行；"
-            f"错误 {t['issues']['error']} 个，警告 {t['issues']['warning']} 个；无法使用的文件 {t['failed']} 个。")
+    return (f"数据质量：共读取 {count(r['read'])} 行，录入 {count(r['accepted'])} 行，拒绝 {count(r['rejected'])} 行；"
+            f"错误 {count(t['issues']['error'])} 个，警告 {count(t['issues']['warning'])} 个；"
+            f"无法使用的文件 {count(t['failed'])} 个。")
 
 
 def _mix_charts(t: dict[str, Any]) -> str:
@@ -125,9 +150,9 @@ def dashboard_pages(report: dict[str, Any], rules: Rules, *, mask_agents: bool =
     for name in sorted(teams):
         t = aggregate(teams[name])
         team_rows.append([
-            f'<a href="teams/{team_slug[name]}.html">{text(name)}</a>', str(t["agents"]), str(t["clients"]),
-            str(t["policies"]), money(t["premium"]), pct(t["addon_rate"]), pct(t["referral_rate"]),
-            str(t["issues"]["error"]),
+            f'<a href="teams/{team_slug[name]}.html">{text(name)}</a>', count(t["agents"]), count(t["clients"]),
+            count(t["policies"]), money(t["premium"]), _rate_cell(t["addon_rate"], rules.targets.addon_rate),
+            _rate_cell(t["referral_rate"], rules.targets.referral_rate), _errors(t["issues"]["error"]),
         ])
     pages[f"{DASH}/index.md"] = "\n\n".join([
         f"# {text(branch_name)} · 经营总览",
@@ -142,7 +167,7 @@ def dashboard_pages(report: dict[str, Any], rules: Rules, *, mask_agents: bool =
 
     for name, members in teams.items():
         t = aggregate(members)
-        rows = [_ranking_row(f, mask_agents, f"../agents/{agent_slug[id(f)]}.html") for f in _ranked(members)]
+        rows = [_ranking_row(f, mask_agents, f"../agents/{agent_slug[id(f)]}.html", rules) for f in _ranked(members)]
         pages[f"{DASH}/teams/{team_slug[name]}.md"] = "\n\n".join([
             f"# 团队：{text(name)}",
             f"数据日期：{text(report['today'])}。[返回总览](../index.md)",
@@ -175,7 +200,8 @@ def dashboard_pages(report: dict[str, Any], rules: Rules, *, mask_agents: bool =
     pages[f"{DASH}/ranking.md"] = "\n\n".join([
         "# 代理人排名",
         "按年交保费从高到低排列；点击表头可以重新排序。",
-        table(_RANKING_HEADERS, [_ranking_row(f, mask_agents, f"agents/{agent_slug[id(f)]}.html") for f in ranked]),
+        table(_RANKING_HEADERS, [_ranking_row(f, mask_agents, f"agents/{agent_slug[id(f)]}.html", rules)
+                                 for f in ranked]),
     ]) + "\n"
 
     by_agent = sorted(files, key=lambda f: (-len(f["issues"]), f["agent_id"]))[:20]
@@ -190,11 +216,11 @@ def dashboard_pages(report: dict[str, Any], rules: Rules, *, mask_agents: bool =
         table(["代理人", "状态", "读取", "拒绝", "错误", "警告"], [
             [f'<a href="agents/{agent_slug[id(f)]}.html">{text(agent_label(f, mask_agents))}</a>',
              {"ok": "通过", "warnings": "有问题", "failed": "无法使用"}[f["status"]],
-             str(f["rows"]["read"]), str(f["rows"]["rejected"]),
-             str(sum(1 for i in f["issues"] if i["severity"] == "error")),
-             str(sum(1 for i in f["issues"] if i["severity"] == "warning"))]
+             count(f["rows"]["read"]), count(f["rows"]["rejected"]),
+             _errors(sum(1 for i in f["issues"] if i["severity"] == "error")),
+             count(sum(1 for i in f["issues"] if i["severity"] == "warning"))]
             for f in by_agent if f["issues"]
-        ]),
+        ], numeric_from=2),
     ]) + "\n"
     return pages
 
@@ -206,9 +232,8 @@ def _calendar_block(kpis: dict[str, Any] | None) -> str:
         return ""
     quota = (kpis or {}).get("quota") or {}
     buckets = cal["buckets"]
-    html = "".join(f'<div class="pasture-kpi"><span>{text(k)}</span><strong>{v}</strong></div>' for k, v in buckets.items())
-    parts = ["## 服务日历", f'<div class="pasture-kpis">{html}</div>',
-             _bar("未来事项（按类型）", {k: v for k, v in cal["kinds"].items() if v})]
+    cards = [kpi(k, count(v), low=True if k == "逾期" and v else None) for k, v in buckets.items()]
+    parts = ["## 服务日历", kpi_row(cards), _bar("未来事项（按类型）", {k: v for k, v in cal["kinds"].items() if v})]
     if quota:
         parts.append(f"近 {quota['days']} 天登记准客户 {quota['registered']} 位（目标 {quota['target']} 位），"
                      f"达到每日目标的天数：{quota['days_met']}。")
@@ -220,7 +245,7 @@ def _integrity_block(summary: dict[str, Any] | None) -> str:
     if not summary:
         return ""
     rows = [[f"<code>{text(code)}</code>", text(ISSUE_TYPES[code].title if code in ISSUE_TYPES else code),
-             str(n), str((summary.get("agents") or {}).get(code, 0))]
+             count(n), count((summary.get("agents") or {}).get(code, 0))]
             for code, n in sorted((summary.get("rows") or {}).items())]
     head = (f"## 跨代理人的数据完整性\n\n共检查 {summary.get('agents_checked', 0)} 位代理人；"
             f"客户电话大多不是客户本人的代理人：{len(summary.get('suspect_agents') or [])} 位。")
@@ -236,14 +261,21 @@ def _ranked(files: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(files, key=lambda f: (-(f["kpis"] or {}).get("premium", 0), f["agent_id"]))
 
 
-def _ranking_row(f: dict[str, Any], mask: bool, href: str) -> list[str]:
+def _ranking_row(f: dict[str, Any], mask: bool, href: str, rules: Rules) -> list[str]:
     k = f["kpis"] or {}
     return [
-        f'<a href="{href}">{text(agent_label(f, mask))}</a>', str(k.get("clients", 0)), str(k.get("prospects", 0)),
-        str(k.get("policies", 0)), money(k.get("premium", 0)), pct(k.get("addon_rate")),
-        pct(k.get("referral_rate")), str((k.get("grades_closed") or {}).get("A", 0)),
-        str(sum(1 for i in f["issues"] if i["severity"] == "error")),
+        f'<a href="{href}">{text(agent_label(f, mask))}</a>', count(k.get("clients", 0)),
+        count(k.get("prospects", 0)), count(k.get("policies", 0)), money(k.get("premium", 0)),
+        _rate_cell(k.get("addon_rate"), rules.targets.addon_rate),
+        _rate_cell(k.get("referral_rate"), rules.targets.referral_rate),
+        count((k.get("grades_closed") or {}).get("A", 0)),
+        _errors(sum(1 for i in f["issues"] if i["severity"] == "error")),
     ]
+
+
+def _errors(n: int) -> str:
+    """An error count, marked when there are any."""
+    return alert(count(n)) if n else "0"
 
 
 def _count_codes(issues: Iterable[dict[str, Any]]) -> dict[str, int]:
@@ -262,5 +294,5 @@ def issue_table(issues: list[dict[str, Any]]) -> str:
     for code, n in counts.items():
         t = ISSUE_TYPES.get(code)
         rows.append([f"<code>{text(code)}</code>", text(t.title if t else code),
-                     "错误" if t and t.severity == "error" else "警告", str(n)])
+                     "错误" if t and t.severity == "error" else "警告", count(n)])
     return table(["代码", "问题", "级别", "次数"], rows, numeric_from=3)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from .pagekit import chart, money, pct, slug, table, text
+from .pagekit import chart, count, kpi, kpi_row, money, pct, slug, table, text
 from .history import Level, Period, Point, Store
 from .rules import QUADRANTS, Rules
 
@@ -96,7 +96,7 @@ def _delta(points: list[Point], attr: str) -> str:
 
 def _summary_row(label: str, points: list[Point]) -> list[str]:
     last = points[-1] if points else Point(date.min, "")
-    return [label, str(last.clients), _delta(points, "clients"), money(last.premium), _delta(points, "premium"),
+    return [label, count(last.clients), _delta(points, "clients"), money(last.premium), _delta(points, "premium"),
             pct(last.addon_rate), pct(last.referral_rate), _delta(points, "referral_rate")]
 
 
@@ -209,14 +209,14 @@ def referral_block(stats: dict[str, Any] | None) -> str:
     cards = [("转介绍链", stats["chains"]), ("最大一条（人）", stats["largest_chain"]),
              ("最长（代）", stats["longest_chain"]), ("经转介绍成交", stats["referred_clients"]),
              ("经转介绍占比", pct(stats["referred_share"])), ("转介绍成交率", pct(stats["referred_conversion"]))]
-    html = "".join(f'<div class="pasture-kpi"><span>{k}</span><strong>{text(v)}</strong></div>' for k, v in cards)
     sizes = stats.get("chain_sizes") or {}
-    parts = ["## 转介绍链", f'<div class="pasture-kpis">{html}</div>']
+    parts = ["## 转介绍链", kpi_row([kpi(k, v if isinstance(v, str) else count(v)) for k, v in cards])]
     if sizes:
         parts.append(chart({
             "title": {"text": "转介绍链的规模", "left": "center", "textStyle": {"fontSize": 14}},
             "tooltip": {"trigger": "axis"},
-            "xAxis": {"type": "category", "name": "每条链人数", "data": list(sizes)},
+            "xAxis": {"type": "category", "name": "每条链人数", "nameLocation": "middle", "nameGap": 28,
+                      "data": list(sizes), "axisLabel": {"interval": 0}},
             "yAxis": {"type": "value", "name": "链数", "minInterval": 1},
             "series": [{"type": "bar", "data": list(sizes.values()), "label": {"show": True, "position": "top"}}],
         }))

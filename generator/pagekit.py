@@ -28,7 +28,8 @@ import json
 import re
 from typing import Any, Sequence
 
-__all__ = ["MD_ESCAPES", "agent_label", "chart", "link", "money", "num", "pct", "slug", "table", "text"]
+__all__ = ["MD_ESCAPES", "agent_label", "alert", "chart", "count", "kpi", "kpi_row", "link", "money", "num", "pct",
+           "slug", "table", "text"]
 
 # Markdown-active characters (inline syntax, attr_list braces, tables, autolinks), as
 # numeric references; newlines become spaces, so a value never starts a line and line-start
@@ -69,22 +70,54 @@ def money(value: float) -> str:
 
 
 def num(value: float | None, digits: int = 2) -> str:
-    return "—" if value is None else f"{value:.{digits}f}"
+    """A decimal with thousands separators (1234.5 → 1,234.50); None is a dash."""
+    return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def count(value: float | None) -> str:
+    """A count with thousands separators (12345 → 12,345); None is a dash."""
+    return "—" if value is None else f"{value:,.0f}"
+
+
+def alert(markup: str) -> str:
+    """A figure that needs attention (overdue, below target): one look on every page."""
+    return f'<span class="pasture-alert">{markup}</span>'
+
+
+def kpi(label: str, value: str, *, note: str = "", low: bool | None = None, term: str | None = None) -> str:
+    """A KPI card: label, value (markup), the glossary's one-line definition of the label,
+    and an optional note (e.g. the target). ``low`` True marks it like every overdue or
+    below-target figure; False marks it as met. ``term`` names the glossary entry when the
+    label is made at run time (e.g. a time window from the rules)."""
+    from .glossary import define
+
+    state = "" if low is None else (" low" if low else " ok")
+    meaning = define(term or label)
+    small = "".join(f"<small>{part}</small>" for part in (note, text(meaning) if meaning else "") if part)
+    return (f'<div class="pasture-kpi{state}"><span>{text(label)}</span>'
+            f'<strong>{alert(value) if low else value}</strong>{small}</div>')
+
+
+def kpi_row(cards: Sequence[str]) -> str:
+    return '<div class="pasture-kpis">' + "".join(cards) + "</div>"
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, sortable: bool = True,
           numeric_from: int = 1) -> str:
     """An HTML table; headers and cells must already be markup (values through :func:`text`).
 
-    Columns from ``numeric_from`` on sort as numbers.
+    The table has no class, so the theme styles it like any Markdown table (borders,
+    padding, a scroll box on narrow screens); ``data-pasture-sort`` makes it sortable.
+    Columns from ``numeric_from`` on sort as numbers and are right-aligned.
     """
-    cls = ' class="pasture-sortable"' if sortable else ""
+    attr = " data-pasture-sort" if sortable else ""
     head = "".join(
-        f'<th data-sort-method="number">{h}</th>' if i >= numeric_from else f"<th>{h}</th>"
+        f'<th data-sort-method="number" align="right">{h}</th>' if i >= numeric_from else f"<th>{h}</th>"
         for i, h in enumerate(headers)
     )
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    body = "".join("<tr>" + "".join(f'<td align="right">{c}</td>' if i >= numeric_from else f"<td>{c}</td>"
+                                    for i, c in enumerate(r)) + "</tr>" for r in rows)
+    return f"<table{attr}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def chart(option: dict[str, Any], height: int = 300) -> str:

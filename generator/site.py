@@ -39,10 +39,21 @@ from .site_engines import EngineFailed, run_engine
 from .site_render import (TEMPLATE_URI, PageError, external_fetches, render_course_page, stub_page, with_assets,
                           with_title)
 
-# The default project: the clone this package was installed (editable) from.
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_NAME = "mkdocs.yml"
 HOOKS_FILE = Path("hooks") / "pasture_hooks.py"
+
+
+def _default_project() -> Path:
+    """The default project: the repository top (a checkout or editable install), else the
+    copy the wheel carries as ``generator/site_project`` (package data built from that top)."""
+    here = Path(__file__).resolve().parent
+    checkout = here.parent
+    if (checkout / CONFIG_NAME).is_file() and (checkout / HOOKS_FILE).is_file() and (checkout / "site").is_dir():
+        return checkout
+    return here / "site_project"
+
+
+PROJECT_ROOT = _default_project()
 RULES_NAME = "rules.yaml"
 # Pages the generator writes (dashboards) and preview copies of them: never copied into a
 # new project or a build's staging folder, so a page from an earlier run cannot linger.
@@ -75,8 +86,7 @@ def _project_sources(root: Path) -> list[tuple[Path, Path]]:
     hooks = root / HOOKS_FILE
     missing = [str(p) for p in (config, docs, hooks) if not p.exists()]
     if missing:
-        raise SiteError(
-            "找不到网站模板文件（需要从仓库源码安装 pasture）：" + "、".join(missing))
+        raise SiteError("找不到网站模板文件（安装的 pasture 不完整，请重新安装）：" + "、".join(missing))
     pairs = [(config, Path(CONFIG_NAME)), (hooks, HOOKS_FILE), (DEFAULT_RULES_PATH, Path(RULES_NAME))]
     for src in sorted(docs.rglob("*")):
         rel = src.relative_to(root)

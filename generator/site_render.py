@@ -104,6 +104,23 @@ def _template_link(rules: Rules, args: Sequence[str], ctx: PageContext) -> str:
     return f'[下载 {name}]({href}){{ .md-button .md-button--primary download="{name}" }}'
 
 
+def _glossary_table(rules: Rules) -> str:
+    from .glossary import terms
+
+    rows = "\n".join(f"| {standards.cell(t.term)} | {standards.cell(t.definition)} |" for t in terms())
+    return "| 指标 | 含义 |\n|---|---|\n" + rows
+
+
+def _define(rules: Rules, args: Sequence[str], ctx: PageContext) -> str:
+    """One term's definition inline, e.g. ``{{ pasture:define addon_rate }}``."""
+    from .glossary import define
+
+    meaning = define(args[0]) if len(args) == 1 else None
+    if meaning is None:
+        raise PageError("需要一个参数：指标说明（generator/glossary.yaml）里的 key，例如 addon_rate")
+    return standards.cell(meaning)
+
+
 PLACEHOLDERS: dict[str, Callable[[Rules, Sequence[str], PageContext], str]] = {
     "grading_table": lambda r, a, c: standards.grading_table(r, _book(a)),  # type: ignore[arg-type]
     "quadrant_table": _no_args(standards.quadrant_table),
@@ -113,10 +130,12 @@ PLACEHOLDERS: dict[str, Callable[[Rules, Sequence[str], PageContext], str]] = {
     "cve_table": _no_args(standards.cve_table),
     "input_contract": _no_args(lambda r: standards.input_contract(r)),
     "issue_reference": _no_args(lambda r: standards.issue_reference()),
+    "glossary": _no_args(_glossary_table),
     "rule": _rule_value,
+    "define": _define,
     "template_link": _template_link,
 }
-INLINE = {"rule"}
+INLINE = {"rule", "define"}
 
 
 def render_course_page(markdown: str, rules: Rules, path: str, *, template_available: bool = True) -> str:

@@ -201,7 +201,7 @@ def _number(text: str) -> float | None:
 def test_sortable_tables_sort_on_header_click(http, base_url, rel):
     page, watch = http
     page.goto(base_url + rel)
-    tables = page.locator("table.pasture-sortable")
+    tables = page.locator("table[data-pasture-sort]")
     assert tables.count() > 0
     for t in range(tables.count()):
         table = tables.nth(t)
@@ -240,3 +240,86 @@ def test_screenshots(http, base_url):
             page.wait_for_selector(".pasture-chart[data-drawn] svg")
         page.screenshot(path=ARTIFACTS / name, full_page=True)
         assert (ARTIFACTS / name).stat().st_size > 10_000
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def _agent_page(site: Path) -> str:
+    """The agent page with the most charts (the sample's agents all have a calendar)."""
+    pages = sorted(site.glob("dashboards/agents/*.html"))
+    return max(pages, key=lambda p: (p.read_text(encoding="utf-8").count("pasture-chart"), -len(p.name))) \
+        .relative_to(site).as_posix()
+
+
+def _category_labels_missing(page) -> list[str]:
+    """Category labels of every drawn chart that the SVG does not show as text."""
+    return page.evaluate("""() => {
+        const missing = [];
+        for (const el of document.querySelectorAll('.pasture-chart[data-drawn]')) {
+            const chart = echarts.getInstanceByDom(el);
+            const option = chart.getOption();
+            const shown = new Set([...el.querySelectorAll('svg text')].map(t => t.textContent.trim()));
+            for (const axis of [...(option.xAxis || []), ...(option.yAxis || [])]) {
+                if (axis.type !== 'category') continue;
+                for (const label of axis.data || []) {
+                    const text = String(typeof label === 'object' ? label.value : label);
+                    if (!shown.has(text)) missing.push(option.title[0].text + ': ' + text);
+                }
+            }
+        }
+        return missing;
+    }""")
+
+
+def _broken_cells(page) -> list[str]:
+    """Table cells whose text breaks onto a second line, and a page wider than the screen
+    (a wide table must scroll in its own box)."""
+    return page.evaluate("""() => {
+        const bad = [];
+        for (const td of document.querySelectorAll('article table tbody td')) {
+            const range = document.createRange();
+            range.selectNodeContents(td);
+            const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+            if (tops.size > 1) bad.push(td.innerText.trim());
+        }
+        if (document.documentElement.scrollWidth > window.innerWidth + 1) bad.push('page wider than the screen');
+        return bad;
+    }""")
+
+
+@pytest.mark.parametrize("viewport", [VIEWPORT, PHONE], ids=["1280", "390"])
+def test_dashboards_readable_on_desktop_and_phone(browser, base_url, sample_site, viewport):
+    """The branch manager's pages: themed tables (rows separated, names on one line, the
+    table scrolls instead of the page), every chart's category labels drawn, every KPI
+    card with its definition. Screenshots kept in test-artifacts/ for a person to look at."""
+    context = browser.new_context(viewport=viewport)
+    watch = Watch(context, _local_http)
+    page = context.new_page()
+    ARTIFACTS.mkdir(exist_ok=True)
+    targets = [("dashboards/index.html", "branch"), ("dashboards/campaign.html", "campaign"),
+               ("dashboards/quality.html", "quality"), ("dashboards/complaints.html", "complaints"),
+               (_agent_page(sample_site), "agent")]
+    try:
+        for rel, name in targets:
+            page.goto(base_url + rel)
+            if page.locator(".pasture-chart").count():
+                page.wait_for_selector(".pasture-chart[data-drawn] svg")
+            assert _category_labels_missing(page) == [], rel
+            assert _broken_cells(page) == [], rel
+            # The theme's table look: a border on the table and a rule between rows.
+            tables = page.locator("article table")
+            if tables.count():
+                assert tables.first.evaluate("t => getComputedStyle(t).borderTopStyle") != "none", rel
+                assert tables.first.evaluate("t => getComputedStyle(t.tBodies[0].rows[0].cells[0]).borderTopStyle") \
+                    != "none", rel
+            cards = page.locator(".pasture-kpi")
+            for i in range(cards.count()):
+                assert cards.nth(i).locator("small").count() >= 1, (rel, cards.nth(i).inner_text())
+            path = ARTIFACTS / f"{name}-{viewport['width']}.png"
+            page.screenshot(path=path, full_page=True)
+            assert path.stat().st_size > 10_000
+        assert watch.problems == [] and watch.off_site() == []
+    finally:
+        context.close()
+

@@ -55,11 +55,11 @@ def test_branch_numbers_equal_report(report, pages):
                   for s in ("error", "warning")}
     assert {s: total["issues"][s] + branch_sev[s] for s in branch_sev} == report["totals"]["issues"]
     page = unescape(pages["dashboards/index.md"])
-    assert f"<strong>{total['clients']}</strong>" in page
-    assert f"<strong>{total['policies']}</strong>" in page
+    assert f"<strong>{total['clients']:,}</strong>" in page
+    assert f"<strong>{total['policies']:,}</strong>" in page
     assert f"{total['premium']:,.0f}" in page
     assert f"{total['addon_rate'] * 100:.1f}%" in page
-    assert f"录入 {total['rows']['accepted']} 行" in page  # agent books' rows
+    assert f"录入 {total['rows']['accepted']:,} 行" in page  # agent books' rows
 
 
 def test_chart_data_equal_grade_counts(report, pages):
@@ -102,3 +102,40 @@ def test_failed_file_counts_without_kpis(report):
     assert total["failed"] == 1 and total["agents"] == len(report["files"]) + 1
     pages = dashboard_pages(broken, RULES)
     assert any("无法使用" in p for p in pages.values())
+
+
+def _cards(page: str) -> list[tuple[str, str]]:
+    """(label, the rest of the card) of every KPI card on a page."""
+    return re.findall(r'<div class="pasture-kpi[^"]*"><span>([^<]*)</span>(.*?)</div>', page)
+
+
+def test_every_kpi_card_says_what_it_means(report, pages):
+    from generator.glossary import define
+
+    agent_page = next(p for path, p in pages.items() if path.startswith("dashboards/agents/") and "转介绍链" in p)
+    for path, page in (("dashboards/index.md", pages["dashboards/index.md"]), ("agent", agent_page)):
+        cards = _cards(page)
+        labels = {unescape(label) for label, _ in cards}
+        assert {"加保率", "转介绍率"} <= labels, path
+        for label, rest in cards:
+            meaning = define(unescape(label))
+            assert meaning, (path, label)  # every card's label is in the glossary
+            assert unescape(meaning) in unescape(rest), (path, label)
+    assert {"经转介绍占比", "转介绍成交率"} <= {unescape(label) for label, _ in _cards(agent_page)}
+
+
+def test_below_target_is_marked_like_overdue(report, pages):
+    total = aggregate(report["files"])
+    index = pages["dashboards/index.md"]
+    rate = f"{total['addon_rate'] * 100:.1f}%"
+    marked = f'<span class="pasture-alert">{rate}</span>' in index
+    assert marked == (total["addon_rate"] < RULES.targets.addon_rate)
+
+
+def test_every_bar_chart_keeps_every_category_label(pages):
+    for path, page in pages.items():
+        for raw in re.findall(r'data-chart="([^"]*)"', page):
+            option = json.loads(unescape(raw))
+            for axis in (option.get("xAxis"), option.get("yAxis")):
+                if isinstance(axis, dict) and axis.get("type") == "category" and len(axis.get("data", [])) > 6:
+                    assert axis.get("axisLabel", {}).get("interval") == 0, (path, option["title"])

@@ -18,7 +18,7 @@ LAYERS: list[set[str]] = [
     # 0. contracts and plain helpers: problems, records, cell parsing, the column
     #    schema, the rules model, safe writes, the page kit
     {"exits", "fsutil", "safety", "zipguard", "issues", "models", "parse", "schema", "rules", "lunar",
-     "pagekit", "runargs"},
+     "pagekit", "glossary", "runargs"},
     # 1. reading and per-book facts: files → validated books, branch sheets
     {"sheet_reader", "sources", "read_csv", "xlsx_cells", "read", "validate", "premiums", "clients",
      "occasions", "referrals", "activity", "audience", "campaign", "integrity", "cve", "survey",

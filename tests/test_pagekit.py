@@ -81,3 +81,25 @@ def test_links_are_internal_only():
 def test_numbers():
     assert pagekit.pct(0.1234) == "12.3%" and pagekit.pct(None) == "—" and pagekit.pct(0.5, 0) == "50%"
     assert pagekit.money(1234567.4) == "1,234,567" and pagekit.num(None) == "—"
+    assert pagekit.count(12345) == "12,345" and pagekit.count(None) == "—"
+    assert pagekit.num(1234.5, 1) == "1,234.5"
+
+
+def test_tables_are_plain_so_the_theme_styles_them():
+    out = pagekit.table(["团队", "成交客户"], [["一组", pagekit.count(12345)]])
+    # A class opts a table out of the theme's table styles (and its phone scroll box).
+    assert out.startswith("<table data-pasture-sort>") and "class=" not in out
+    assert '<td align="right">12,345</td>' in out and '<th data-sort-method="number" align="right">' in out
+    assert "data-pasture-sort" not in pagekit.table(["a"], [["1"]], sortable=False)
+
+
+def test_kpi_cards_carry_the_glossary_definition_and_one_alert_look():
+    from generator.glossary import define, terms
+
+    card = pagekit.kpi("加保率", "12.3%", note="目标 60%", low=True)
+    assert define("加保率") in card and "目标 60%" in card
+    assert 'class="pasture-kpi low"' in card and pagekit.alert("12.3%") in card
+    assert "low" not in pagekit.kpi("加保率", "70%", low=False) and "pasture-alert" not in pagekit.kpi("保单", "3")
+    # Every glossary entry has a definition and its labels are unique.
+    labels = [label for t in terms() for label in (t.key, t.term, *t.aliases)]
+    assert len(labels) == len(set(labels)) and all(t.definition for t in terms())

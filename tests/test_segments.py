@@ -120,9 +120,9 @@ def test_dashboards_count_segments_with_movement(book, tmp_path):
         add_segment_sections(pages, report, store=store)
     index = pages["dashboards/index.md"]
     assert "## 价值分层（成交客户）" in index and "与上次（2026-10-01）相比" in index
-    assert "<td>高效客户</td><td>1</td><td>17%</td><td>+1</td>" in index
-    assert "<td>一般客户</td><td>3</td><td>50%</td><td>−2</td>" in index
-    assert "<td>休眠客户</td><td>1</td><td>17%</td><td>+1</td>" in index
+    assert '<td>高效客户</td><td align="right">1</td><td align="right">17%</td><td align="right">+1</td>' in index
+    assert '<td>一般客户</td><td align="right">3</td><td align="right">50%</td><td align="right">−2</td>' in index
+    assert '<td>休眠客户</td><td align="right">1</td><td align="right">17%</td><td align="right">+1</td>' in index
     team = [v for k, v in pages.items() if k.startswith("dashboards/teams/")]
     agent = [v for k, v in pages.items() if k.startswith("dashboards/agents/")]
     assert all("价值分层" in p for p in team + agent) and team and agent
