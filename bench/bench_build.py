@@ -47,7 +47,7 @@ def make_branch(agents: int, rows: int, seed: int = 1) -> Path:
     return folder
 
 
-def run_build(books: Path, out: Path, jobs: int, site: bool, fresh: bool = True) -> dict:
+def run_build(books: Path, out: Path, jobs: int, site: bool, fresh: bool = True, engine: str = "mkdocs") -> dict:
     """One build in a child process; returns wall seconds, peak RSS and stage sums."""
     if fresh:
         shutil.rmtree(out, ignore_errors=True)
@@ -56,7 +56,8 @@ def run_build(books: Path, out: Path, jobs: int, site: bool, fresh: bool = True)
         "from datetime import date\n"
         "from generator import build\n"
         "t=time.perf_counter()\n"
-        f"r=build({str(books)!r},{str(out)!r},today=date(2026,11,23),jobs={jobs},site={site})\n"
+        f"r=build({str(books)!r},{str(out)!r},today=date(2026,11,23),jobs={jobs},site={site},"
+        f"site_engine={engine!r})\n"
         "wall=time.perf_counter()-t\n"
         "stages={}\n"
         "for b in r.books:\n"
@@ -64,7 +65,9 @@ def run_build(books: Path, out: Path, jobs: int, site: bool, fresh: bool = True)
         "rows=sum(b.totals.read for b in r.books)\n"
         "print(json.dumps({'wall':wall,'stages':stages,'rows':rows,'agents':len(r.books),"
         "'rss_main_mb':resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024,"
-        "'rss_worker_mb':resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024}))\n"
+        "'rss_worker_mb':resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024,\n"
+        "'cpu':sum(getattr(resource.getrusage(w),a) for w in (resource.RUSAGE_SELF,resource.RUSAGE_CHILDREN)"
+        " for a in ('ru_utime','ru_stime'))}))\n"
     )
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False)
@@ -138,6 +141,40 @@ def floor(books: Path, built: Path, jobs: int, repeat: int) -> list[float]:
     return walls
 
 
+def _copy_one(args: tuple[str, str]) -> float:
+    """Copy floor of one book: its own cells read with calamine, written back with bare
+    xlsxwriter (no formats, no logic). Returns the CPU seconds it took."""
+    import xlsxwriter
+    from python_calamine import CalamineWorkbook
+
+    src, dest = args
+    start = time.process_time()
+    wb = CalamineWorkbook.from_path(src)
+    out = xlsxwriter.Workbook(dest, {"strings_to_formulas": False, "strings_to_urls": False,
+                                     "strings_to_numbers": False})
+    for name in wb.sheet_names:
+        ws = out.add_worksheet(name)
+        for r, row in enumerate(wb.get_sheet_by_name(name).to_python()):
+            ws.write_row(r, 0, row)
+    out.close()
+    return time.process_time() - start
+
+
+def copy_floor(books: Path, jobs: int) -> float:
+    """Per-agent CPU seconds of the copy floor (issue 15): each input book read with
+    python-calamine and its own cells written back with xlsxwriter, no logic."""
+    from generator.read import discover
+
+    tmp = DATA / "copy-out"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    tasks = [(str(s.path), str(tmp / f"{i}.xlsx")) for i, s in enumerate(discover(books)) if s.kind == "xlsx"]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        cpu = list(pool.map(_copy_one, tasks, chunksize=4))
+    shutil.rmtree(tmp, ignore_errors=True)
+    return sum(cpu) / max(1, len(cpu))
+
+
 def touch_one_book(books: Path) -> None:
     """Change one book's content (drop its last policy row) to test the incremental rebuild."""
     import openpyxl
@@ -158,6 +195,9 @@ def main() -> None:
     parser.add_argument("--floor-repeat", type=int, default=None,
                         help="floor runs (default: --repeat, at most 3)")
     parser.add_argument("--site", action="store_true", help="include the site build")
+    parser.add_argument("--site-engine", choices=["mkdocs", "zensical"], default="mkdocs")
+    parser.add_argument("--cpu-only", action="store_true",
+                        help="only per-agent CPU against the copy floor (no old floor, no rebuilds)")
     args = parser.parse_args()
     print(f"# pasture build benchmark — {args.jobs} jobs, {args.rows} policy rows/agent, median of {args.repeat}")
     for n in args.agents:
@@ -165,11 +205,20 @@ def main() -> None:
         out = DATA / f"out-{n}"
         runs = []
         for n_run in range(args.repeat):
-            runs.append(run_build(books, out, args.jobs, args.site))
+            runs.append(run_build(books, out, args.jobs, args.site, engine=args.site_engine))
             print(f"  [{n} agents] build run {n_run + 1}: {runs[-1]['wall']:.2f}s, "
-                  f"main RSS {runs[-1]['rss_main_mb']:.0f} MiB", flush=True)
+                  f"CPU {runs[-1]['cpu'] / n:.3f}s/agent, main RSS {runs[-1]['rss_main_mb']:.0f} MiB", flush=True)
         walls = [r["wall"] for r in runs]
         med = runs[walls.index(statistics.median_low(walls))]
+        # Copy floor in the same run, so the ratio compares like with like on a shared machine.
+        copy = copy_floor(books, args.jobs)
+        cpu = statistics.median(r["cpu"] for r in runs) / n
+        print(f"\n## {n} agents: per-agent CPU {cpu:.3f}s (site {'on, ' + args.site_engine if args.site else 'off'}), "
+              f"copy floor {copy:.3f}s → {cpu / copy:.2f}× the copy floor", flush=True)
+        if args.cpu_only:
+            stages = ", ".join(f"{k} {v:.1f}s" for k, v in sorted(med["stages"].items()))
+            print(f"per-stage CPU (summed over agents): {stages}")
+            continue
         floors = floor(books, out, args.jobs, args.floor_repeat or max(1, min(args.repeat, 3)))
         print(f"  [{n} agents] floor runs: {', '.join(f'{f:.2f}s' for f in floors)}", flush=True)
         fl = statistics.median(floors)
@@ -178,9 +227,9 @@ def main() -> None:
         inc_books = DATA / f"inc-{n}"
         shutil.rmtree(inc_books, ignore_errors=True)
         shutil.copytree(books, inc_books)
-        same = run_build(inc_books, out, args.jobs, args.site, fresh=False)
+        same = run_build(inc_books, out, args.jobs, args.site, fresh=False, engine=args.site_engine)
         touch_one_book(inc_books)
-        inc = run_build(inc_books, out, args.jobs, args.site, fresh=False)
+        inc = run_build(inc_books, out, args.jobs, args.site, fresh=False, engine=args.site_engine)
         stages = ", ".join(f"{k} {v:.1f}s" for k, v in sorted(med["stages"].items()))
         print(f"\n## {n} agents ({med['rows']} rows)")
         print(f"build wall (median): {statistics.median(walls):.2f}s  [runs: {', '.join(f'{w:.2f}' for w in walls)}]")

@@ -340,19 +340,18 @@ class _Writer:
         cols = [Col(h, w, lambda r: None) for h, w in headers]
         rows = sum(c.size for c in chains)
         setup_table(ws, self.cells, cols, rows, freeze_cols=0)
-        put, n = self.cells.put, 0
+        cells, put, n = self.cells, self.cells.put, 0
+        # Formats looked up once per column (put_row); the chain's first person in bold.
+        plain = [cells.style("center"), cells.style("center")] + [cells.style()] * 5
+        head = plain[:2] + [cells.style("bold")] + plain[3:]
         for chain in chains:
             for key in chain.members:
                 node = found.nodes[key]  # type: ignore[union-attr]
                 n += 1
                 indent = "　" * (2 * node.generation) + ("└ " if node.generation else "")
-                put(ws, n, 0, chain.number, "center")
-                put(ws, n, 1, node.generation, "center")
-                put(ws, n, 2, indent + node.name, "bold" if not node.generation else None)
-                put(ws, n, 3, key)
-                put(ws, n, 4, "成交客户" if node.kind == "closed" else "准客户")
-                put(ws, n, 5, len(node.children))
-                put(ws, n, 6, node.descendants)
+                cells.put_row(ws, n, (chain.number, node.generation, indent + node.name, key,
+                                      "成交客户" if node.kind == "closed" else "准客户", len(node.children),
+                                      node.descendants), plain if node.generation else head)
                 self._row_link(ws, n, 7, node.sheet, node.row)
         stats = found.stats(self.book.kpis.get("clients")) if found else {}
         row = n + 2

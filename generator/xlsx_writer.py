@@ -150,7 +150,12 @@ class Cells:
 
         Text takes the same path as in :meth:`put`; other types fall back to it.
         """
-        write_string = ws.write_string
+        # Measured (bench/README.md): the public write_* methods re-check their arguments for
+        # "A1" notation on every call; these rows are always (row, col), so call the methods
+        # behind them (same checks, same stored cells) when this xlsxwriter has them.
+        write_string = getattr(ws, "_write_string", ws.write_string)
+        write_datetime = getattr(ws, "_write_datetime", ws.write_datetime)
+        write_number = getattr(ws, "_write_number", ws.write_number)
         for col, value in enumerate(values):
             style = styles[col]
             if value.__class__ is str:
@@ -160,7 +165,9 @@ class Cells:
                 elif style.plain is not None:
                     ws.write_blank(row, col, None, style.plain)
             elif value.__class__ is date:
-                ws.write_datetime(row, col, value, style.date)
+                write_datetime(row, col, value, style.date)
+            elif (value.__class__ is float or value.__class__ is int) and math.isfinite(value):
+                write_number(row, col, float(value), style.plain)
             elif value is not None or style.plain is not None:
                 self.put(ws, row, col, value, *style.styles)
 

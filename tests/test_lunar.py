@@ -113,3 +113,18 @@ def test_occurrences_cross_solar_years():
 def test_round_trip(day):
     ld = lunar.from_solar(day)
     assert lunar.to_solar(ld.year, ld.month, ld.day, ld.leap) == day
+
+
+@pytest.mark.parametrize("year", [1950, 2000, 2020, 2025, 2026, 2027, 2099])
+def test_every_day_of_a_lunar_year_matches_the_day_by_day_conversion(year):
+    """to_solar counts days from each month's first day; the library converts each day."""
+    from tyme4py.lunar import LunarDay
+
+    months = [(m, False) for m in range(1, 13)]
+    if lunar.leap_month(year):
+        months.append((lunar.leap_month(year), True))
+    for month, leap in months:
+        for day in range(1, lunar.month_days(year, month, leap) + 1):
+            solar = LunarDay.from_ymd(year, -month if leap else month, day).get_solar_day()
+            assert lunar.to_solar(year, month, day, leap) == date(solar.get_year(), solar.get_month(),
+                                                                   solar.get_day()), (year, month, day, leap)
