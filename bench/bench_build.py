@@ -12,7 +12,10 @@ process and of the largest worker). It also measures:
 
 * the **floor**: the same files read with python-calamine and the same workbooks'
   cells written with xlsxwriter, no logic, over the same number of processes;
-* a **rebuild** after changing one book (the cache should redo only that agent).
+* a **rebuild** after changing one book (the cache should redo only that agent);
+* the **copy floor** (issue 15): each input book read with python-calamine and its own
+  cells written back with bare xlsxwriter, CPU per agent, against the build's CPU per agent
+  (main process + workers + site engine). ``--cpu-only --site`` prints just that ratio.
 
 Speed goals live here, never in unit tests: the machine is noisy, compare ratios.
 """
