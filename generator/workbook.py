@@ -303,13 +303,13 @@ class _Writer:
 
     # -- record revision and referral chain (enrich.enrich_book) ------------------
     def _row_link(self, ws: Worksheet, row: int, col: int, sheet: str, src_row: int) -> None:
-        """A link to the client's row in this workbook, or the original row as text."""
+        """A link to the client's row in this workbook (the text names the row it lands on),
+        or, for a row not copied here, where it is in the agent's own file."""
         hit = self.rows.get((sheet, src_row))
-        text = f"{sheet}!{src_row}:{src_row}"
         if hit is None:
-            self.cells.put(ws, row, col, text)
+            self.cells.put(ws, row, col, f"原表 {sheet} 第 {src_row} 行")
         else:
-            self.cells.link(ws, row, col, f"'{hit[0]}'!A{hit[2] + 1}", text)
+            self.cells.link(ws, row, col, f"'{hit[0]}'!A{hit[2] + 1}", f"本簿 {hit[0]}!A{hit[2] + 1}")
 
     def grade_changes(self) -> None:
         ws = self.wb.add_worksheet(SHEET_CHANGES)

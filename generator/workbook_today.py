@@ -44,7 +44,7 @@ def write_today(ws: Worksheet, cells: Any, book: Book, today: date, row: int) ->
         style = "bad" if name == "逾期" and groups.get(name) else "bold"
         put(ws, row + 1, i, len(groups.get(name, [])), style, "box", "center")
     put(ws, row, 3, "说明", "header")
-    put(ws, row + 1, 3, "件事项，详见“服务日历”；做完后在“完成”列选“是”", "muted", "box")
+    put(ws, row + 1, 3, "左边是各部分的事项数，详见“服务日历”；做完后在“完成”列选“是”", "muted", "box")
     row += 3
 
     todays = groups.get("今天", [])

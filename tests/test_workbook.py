@@ -397,3 +397,30 @@ def test_experience_text_from_matrix() -> None:
     exps = sorted(((m, i) for i, m in marks.items()), key=lambda p: order[p[0]])
     assert experience_text(exps) == "☆生活服务、☆量身定制；✓常规服务、定期拜访、高级活动"
     assert experience_text([]) == ""
+
+
+def test_row_links_land_on_the_row_they_name(sample_build) -> None:
+    """Every 位置 link in 服务日历 names the row it lands on, and that row is the same client
+    (a rejected row earlier in the file shifts the rows: the link text must follow the link)."""
+    checked = 0
+    for path in sorted((sample_build.out / "workbooks").glob("*.xlsx")):
+        wb = openpyxl.load_workbook(path)
+        ws = wb["服务日历"]
+        head = [c.value for c in ws[1]]
+        at, who = head.index("位置") + 1, head.index("客户编号") + 1
+        for r in range(2, ws.max_row + 1):
+            cell = ws.cell(r, at)
+            if cell.hyperlink is None or not ws.cell(r, who).value:
+                continue
+            location = cell.hyperlink.location
+            sheet, ref = location.rsplit("!", 1)
+            sheet = sheet.strip("'")
+            if sheet not in ("成交客户", "未成交客户"):
+                continue
+            assert cell.value == f"本簿 {sheet}!{ref}", (path.name, r, cell.value, location)
+            target = wb[sheet]
+            keys = [c.value for c in target[1]]
+            row = int(ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+            assert target.cell(row, keys.index("客户编号") + 1).value == ws.cell(r, who).value, (path.name, r)
+            checked += 1
+    assert checked > 50
