@@ -147,3 +147,17 @@ def test_libreoffice_opens_the_workbook(built, tmp_path):
     pdf = tmp_path / (out.stem + ".pdf")
     assert proc.returncode == 0 and pdf.exists(), proc.stderr
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 10_000
+
+
+def test_big_sheets_print_landscape_a4_one_page_wide_with_the_header_repeated(built):
+    _, out = built
+    wb = openpyxl.load_workbook(out)
+    for name in (SHEET_CALENDAR, SHEET_GREETINGS, "成交客户", "未成交客户"):
+        ws = wb[name]
+        setup = ws.page_setup
+        assert setup.orientation == "landscape", name
+        assert int(setup.paperSize) == 9, name  # A4
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, name
+        # fitToWidth is left out of the file when it is Excel's default of 1 page.
+        assert int(setup.fitToWidth or 1) == 1 and int(setup.fitToHeight) == 0, name
+        assert ws.print_title_rows == "$1:$1", name
