@@ -40,7 +40,7 @@ SHEET_SURVEY = "满意度分析"
 SHEET_COMPLAINTS = "投诉"
 SHEET_CAMPAIGN = "活动排名"
 NO_TEAM = "未分组"
-STATUS_TEXT = {"ok": "通过", "warnings": "有问题", "failed": "无法使用"}
+STATUS_TEXT = {"ok": "通过", "warnings": "有警告", "failed": "无法使用"}
 
 
 def teams_from_report(report: dict[str, Any]) -> dict[str, str | None]:

@@ -24,7 +24,7 @@ from .models import RunResult
 from .rules import DEFAULT_RULES_PATH, Rules, RulesError, load_rules
 from .runargs import RunArgumentError, check_run_date
 
-STATUS_TEXT = {"ok": "[green]通过[/]", "warnings": "[yellow]有问题[/]", "failed": "[red]无法使用[/]"}
+STATUS_TEXT = {"ok": "[green]通过[/]", "warnings": "[yellow]有警告[/]", "failed": "[red]无法使用[/]"}
 SEVERITY_TEXT = {"error": "[red]错误[/]", "warning": "[yellow]警告[/]"}
 
 
@@ -427,7 +427,7 @@ def _print_summary(result: RunResult) -> None:
     console.print(table)
     report = pipeline.report_dict(result)["totals"]
     console.print(
-        f"共 {report['files']} 个文件：通过 {report['ok']}，有问题 {report['warnings']}，无法使用 {report['failed']}；"
+        f"共 {report['files']} 个文件：通过 {report['ok']}，有警告 {report['warnings']}，无法使用 {report['failed']}；"
         f"读取 {report['rows']['read']} 行，录入 {report['rows']['accepted']}，拒绝 {report['rows']['rejected']}。"
     )
     broken = sum(1 for b in result.books if any(i.code == "internal-error" for i in b.issues))

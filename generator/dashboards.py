@@ -181,7 +181,7 @@ def dashboard_pages(report: dict[str, Any], rules: Rules, *, mask_agents: bool =
     for f in files:
         t = aggregate([f])
         label = agent_label(f, mask_agents)
-        status = {"ok": "通过", "warnings": "有问题", "failed": "无法使用"}[f["status"]]
+        status = {"ok": "通过", "warnings": "有警告", "failed": "无法使用"}[f["status"]]
         team = f.get("team") or "未分组"
         pages[f"{DASH}/agents/{agent_slug[id(f)]}.md"] = "\n\n".join([
             f"# 代理人：{text(label)}",
@@ -215,7 +215,7 @@ def dashboard_pages(report: dict[str, Any], rules: Rules, *, mask_agents: bool =
         "## 问题最多的代理人",
         table(["代理人", "状态", "读取", "拒绝", "错误", "警告"], [
             [f'<a href="agents/{agent_slug[id(f)]}.html">{text(agent_label(f, mask_agents))}</a>',
-             {"ok": "通过", "warnings": "有问题", "failed": "无法使用"}[f["status"]],
+             {"ok": "通过", "warnings": "有警告", "failed": "无法使用"}[f["status"]],
              count(f["rows"]["read"]), count(f["rows"]["rejected"]),
              _errors(sum(1 for i in f["issues"] if i["severity"] == "error")),
              count(sum(1 for i in f["issues"] if i["severity"] == "warning"))]

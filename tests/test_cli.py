@@ -81,7 +81,9 @@ def test_exit_zero_flag(books):
 
 def test_build_writes_workbooks_and_balanced_report(books, tmp_path):
     out = tmp_path / "out"
-    run("build", str(books), "--out", str(out), "--today", TODAY, "--no-site", code=1)
+    result = run("build", str(books), "--out", str(out), "--today", TODAY, "--no-site", code=1)
+    # A book with warnings only passes (README: 允许有警告), so the summary says 有警告, not 有问题.
+    assert "通过 1，有警告 1，无法使用 1" in result.output and "有问题" not in result.output
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     by_path = {f["path"]: f for f in report["files"]}
     assert by_path["broken.xlsx"]["status"] == "failed" and by_path["broken.xlsx"]["workbook"] is None
