@@ -233,7 +233,7 @@ def _calendar_block(kpis: dict[str, Any] | None) -> str:
     quota = (kpis or {}).get("quota") or {}
     buckets = cal["buckets"]
     cards = [kpi(k, count(v), low=True if k == "逾期" and v else None) for k, v in buckets.items()]
-    parts = ["## 服务日历", kpi_row(cards), _bar("未来事项（按类型）", {k: v for k, v in cal["kinds"].items() if v})]
+    parts = ["## 服务日历", kpi_row(cards), _bar("日历事项（按类型，含逾期）", {k: v for k, v in cal["kinds"].items() if v})]
     if quota:
         parts.append(f"近 {quota['days']} 天登记准客户 {quota['registered']} 位（目标 {quota['target']} 位），"
                      f"达到每日目标的天数：{quota['days_met']}。")

@@ -139,3 +139,18 @@ def test_every_bar_chart_keeps_every_category_label(pages):
             for axis in (option.get("xAxis"), option.get("yAxis")):
                 if isinstance(axis, dict) and axis.get("type") == "category" and len(axis.get("data", [])) > 6:
                     assert axis.get("axisLabel", {}).get("interval") == 0, (path, option["title"])
+
+
+def test_calendar_kind_chart_counts_the_whole_calendar_and_says_it_includes_overdue(report, pages):
+    title = "日历事项（按类型，含逾期）"
+    sums = []
+    for path, page in pages.items():
+        if path.startswith("dashboards/agents/"):
+            for raw in re.findall(r'data-chart="([^"]*)"', page):
+                option = json.loads(unescape(raw))
+                assert "未来事项" not in option["title"]["text"]
+                if option["title"]["text"] == title:
+                    sums.append(sum(option["series"][0]["data"]))
+    calendars = [f["kpis"]["calendar"] for f in report["files"] if (f.get("kpis") or {}).get("calendar")]
+    assert any(c["buckets"]["逾期"] for c in calendars)  # overdue tasks exist and are counted
+    assert sorted(sums) == sorted(c["total"] for c in calendars if c["total"])
