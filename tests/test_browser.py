@@ -323,3 +323,34 @@ def test_dashboards_readable_on_desktop_and_phone(browser, base_url, sample_site
     finally:
         context.close()
 
+
+
+def test_trend_point_labels_read_as_percent_and_with_thousands_separators(browser, tmp_path):
+    """Rate points carry a % sign, premium points thousands separators, in labels and tooltips."""
+    from generator.history_pages import _line
+
+    assets = ROOT / "site" / "assets"
+    labels = ["2026-09", "2026-10", "2026-11"]
+    body = "\n".join([
+        _line("年交保费（元）", labels, {"年交保费": [1200000.0, 1432700.0, 1500000.0]}),
+        _line("加保率与转介绍率", labels, {"加保率": [51.0, 26.5, None]}, percent=True, marks={"加保率": 30.0}),
+    ])
+    page_file = tmp_path / "trend.html"
+    page_file.write_text(
+        f'<!doctype html><meta charset="utf-8"><body style="width:900px">{body}'
+        f'<script src="{(assets / "vendor" / "echarts.common.min.js").as_uri()}"></script>'
+        f'<script src="{(assets / "pasture-dashboards.js").as_uri()}"></script></body>', encoding="utf-8")
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        page = context.new_page()
+        page.goto(page_file.as_uri())
+        page.wait_for_selector(".pasture-chart[data-drawn] svg")
+        texts = page.eval_on_selector_all(".pasture-chart", "els => els.map(el => el.querySelector('svg').textContent)")
+        assert "1,432,700" in texts[0] and "1432700" not in texts[0]
+        assert "51%" in texts[1] and "26.5%" in texts[1]
+        chart = page.locator(".pasture-chart").nth(1)
+        box = chart.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.wait_for_function("document.body.innerText.includes('26.5%')", timeout=5000)
+    finally:
+        context.close()

@@ -1,7 +1,7 @@
 /* Draw dashboard charts and make tables sortable, fully offline.
  * Charts: every <div class="pasture-chart" data-chart="{ECharts option JSON}">; before
  * drawing, every category label is kept (rotated when they do not fit side by side) and
- * value labels get thousands separators.
+ * value labels and tooltips get thousands separators, and a % sign on a percent axis.
  * Tables: every <table data-pasture-sort> (vendored tablesort). */
 (function () {
   "use strict";
@@ -14,6 +14,13 @@
   }
 
   function asList(x) { return x === undefined ? [] : (Array.isArray(x) ? x : [x]); }
+
+  // "%" when the value axis is a percent axis (its labels read "{value}%"), else "".
+  function unitOf(option) {
+    return asList(option.yAxis).some(function (a) {
+      return a.axisLabel && a.axisLabel.formatter === "{value}%";
+    }) ? "%" : "";
+  }
 
   // Every category label shown; upright bars with labels too wide for their slot tilt them.
   function readable(option, width) {
@@ -48,6 +55,10 @@
     } else if (rotated) {
       option.grid.containLabel = true;
     }
+    var unit = unitOf(option);
+    if (option.tooltip && !option.tooltip.valueFormatter) {
+      option.tooltip.valueFormatter = function (v) { return v === null || v === undefined || v === "-" ? "—" : fmt(v) + unit; };
+    }
     asList(option.series).forEach(function (s) {
       if (s.type === "pie") {
         // Name, count and a rounded share on every slice; on a phone a smaller ring leaves
@@ -58,7 +69,7 @@
         s.label.formatter = function (p) { return p.name + "\n" + fmt(p.value) + " · " + Math.round(p.percent) + "%"; };
         if (width < 480) { s.radius = ["22%", "42%"]; }
       } else if (s.label && s.label.show && !s.label.formatter) {
-        s.label.formatter = function (p) { return fmt(p.value); };
+        s.label.formatter = function (p) { return fmt(p.value) + unit; };
       }
     });
     return option;
