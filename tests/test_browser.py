@@ -347,7 +347,7 @@ def test_trend_point_labels_read_as_percent_and_with_thousands_separators(browse
         page.wait_for_selector(".pasture-chart[data-drawn] svg")
         texts = page.eval_on_selector_all(".pasture-chart", "els => els.map(el => el.querySelector('svg').textContent)")
         assert "1,432,700" in texts[0] and "1432700" not in texts[0]
-        assert "51%" in texts[1] and "26.5%" in texts[1]
+        assert "51%" in texts[1] and "26.5%" in texts[1] and "30%" in texts[1]  # points and the target line
         chart = page.locator(".pasture-chart").nth(1)
         box = chart.bounding_box()
         page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)

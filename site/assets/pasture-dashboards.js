@@ -71,6 +71,11 @@
       } else if (s.label && s.label.show && !s.label.formatter) {
         s.label.formatter = function (p) { return fmt(p.value) + unit; };
       }
+      if (s.markLine && unit) {
+        // The target line's label reads like the points: 30%.
+        s.markLine.label = s.markLine.label || {};
+        if (!s.markLine.label.formatter) { s.markLine.label.formatter = function (p) { return fmt(p.value) + unit; }; }
+      }
     });
     return option;
   }
