@@ -24,6 +24,7 @@ from .campaign import ALL_MONTHS, CampaignResult, Standing
 from .complaints import ComplaintsAnalysis, ComplaintsData, analyse_complaints, overdue_title, response_window
 from .dashboards import aggregate
 from .issues import ISSUE_TYPES, Issue
+from .models import status_label
 from .rules import QUADRANTS as CLIENT_QUADRANTS
 from .rules import Rules
 from .survey import GAP_RULE, KANO_CLASSES, SurveyAnalysis, SurveyData, analyse_survey
@@ -40,7 +41,6 @@ SHEET_SURVEY = "满意度分析"
 SHEET_COMPLAINTS = "投诉"
 SHEET_CAMPAIGN = "活动排名"
 NO_TEAM = "未分组"
-STATUS_TEXT = {"ok": "通过", "warnings": "有警告", "failed": "无法使用"}
 
 
 def teams_from_report(report: dict[str, Any]) -> dict[str, str | None]:
@@ -138,7 +138,7 @@ def _summary(wb: Workbook, cells: Cells, report: dict[str, Any], rules: Rules, t
         k = f.get("kpis") or {}
         gc, gp, qd = k.get("grades_closed") or {}, k.get("grades_prospect") or {}, k.get("quadrants") or {}
         rows.append([
-            f.get("team") or NO_TEAM, f["agent_id"], f.get("agent_name") or "", STATUS_TEXT.get(f["status"], f["status"]),
+            f.get("team") or NO_TEAM, f["agent_id"], f.get("agent_name") or "", status_label(f["status"], sum(1 for i in f["issues"] if i["severity"] == "error")),
             k.get("clients", 0), k.get("prospects", 0), k.get("policies", 0), k.get("premium", 0.0),
             _pct(k.get("addon_rate")), _pct(k.get("referral_rate")),
             *(gc.get(g, 0) for g in closed_grades), *(gp.get(g, 0) for g in prospect_grades),
@@ -161,7 +161,7 @@ def _summary(wb: Workbook, cells: Cells, report: dict[str, Any], rules: Rules, t
             file_rows.append([kind, "—", "未提交", "", "", "", "", ""])
             continue
         issues: list[Issue] = data.issues
-        file_rows.append([kind, source, STATUS_TEXT.get(data.status, data.status), data.rows.read,
+        file_rows.append([kind, source, status_label(data.status, sum(1 for i in issues if i.severity == "error")), data.rows.read,
                           data.rows.accepted, data.rows.rejected,
                           sum(1 for i in issues if i.severity == "error"),
                           sum(1 for i in issues if i.severity == "warning")])

@@ -20,11 +20,11 @@ from rich.table import Table
 from . import exits, pipeline
 from .cli_progress import BuildProgress
 from .cli_zh import chinese_click
-from .models import RunResult
+from .models import RunResult, status_label
 from .rules import DEFAULT_RULES_PATH, Rules, RulesError, load_rules
 from .runargs import RunArgumentError, check_run_date
 
-STATUS_TEXT = {"ok": "[green]通过[/]", "warnings": "[yellow]有警告[/]", "failed": "[red]无法使用[/]"}
+STATUS_COLOUR = {"通过": "green", "有警告": "yellow", "有问题": "yellow", "无法使用": "red"}
 SEVERITY_TEXT = {"error": "[red]错误[/]", "warning": "[yellow]警告[/]"}
 
 
@@ -396,7 +396,8 @@ def _print_issues(result: RunResult) -> None:
     for source, status, issues in entries:
         if not issues:
             continue
-        console.print(f"\n[bold]{_esc(source)}[/]  {STATUS_TEXT[status]}")
+        errors = sum(1 for i in issues if i["severity"] == "error")
+        console.print(f"\n[bold]{_esc(source)}[/]  {_status(status, errors)}")
         for issue in issues:
             where = issue["sheet"] or ""
             if issue["row"]:
@@ -415,25 +416,34 @@ def _print_summary(result: RunResult) -> None:
     for book in result.books:
         rows = book.totals
         errors = sum(i.count for i in book.issues if i.severity == "error")  # summaries count whole
-        table.add_row(_esc(book.source), _esc(book.agent.agent_id), _esc(book.agent.name), STATUS_TEXT[book.status],
+        table.add_row(_esc(book.source), _esc(book.agent.agent_id), _esc(book.agent.name), _status(book.status, errors),
                       str(rows.read), str(rows.accepted), str(rows.rejected), str(errors),
                       str(sum(i.count for i in book.issues) - errors))
     for f in result.branch_files:
         errors = sum(1 for i in f["issues"] if i["severity"] == "error")
         kind = {"survey": "满意度调查", "complaints": "投诉记录"}.get(f["kind"], f["kind"])
-        table.add_row(_esc(f["path"]), "—", kind, STATUS_TEXT[f["status"]], str(f["rows"]["read"]),
+        table.add_row(_esc(f["path"]), "—", kind, _status(f["status"], errors), str(f["rows"]["read"]),
                       str(f["rows"]["accepted"]), str(f["rows"]["rejected"]), str(errors), str(len(f["issues"]) - errors))
     console = _console()
     console.print(table)
     report = pipeline.report_dict(result)["totals"]
+    with_errors = sum(1 for b in result.books if b.status == "warnings" and any(i.severity == "error" for i in b.issues))
+    with_errors += sum(1 for f in result.branch_files
+                       if f["status"] == "warnings" and any(i["severity"] == "error" for i in f["issues"]))
     console.print(
-        f"共 {report['files']} 个文件：通过 {report['ok']}，有警告 {report['warnings']}，无法使用 {report['failed']}；"
+        f"共 {report['files']} 个文件：通过 {report['ok']}，有警告 {report['warnings'] - with_errors}，"
+        f"有问题 {with_errors}，无法使用 {report['failed']}；"
         f"读取 {report['rows']['read']} 行，录入 {report['rows']['accepted']}，拒绝 {report['rows']['rejected']}。"
     )
     broken = sum(1 for b in result.books if any(i.code == "internal-error" for i in b.issues))
     if broken:
         console.print(f"[red]{broken} 个文件因程序内部错误没有处理完（退出码 {exits.INTERNAL}）。"
                       f"这不是数据的问题，请把屏幕上的错误信息发给维护者。[/]")
+
+
+def _status(status: str, errors: int) -> str:
+    label = status_label(status, errors)
+    return f"[{STATUS_COLOUR.get(label, 'yellow')}]{label}[/]"
 
 
 class _reraise:

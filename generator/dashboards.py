@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from .issues import ISSUE_TYPES
+from .models import status_label
 from .history_pages import agent_trend_block, referral_block
 from .pagekit import agent_label, alert, chart, count, kpi, kpi_row, money, pct, slug, table, text
 from .rules import Rules
@@ -181,7 +182,7 @@ def dashboard_pages(report: dict[str, Any], rules: Rules, *, mask_agents: bool =
     for f in files:
         t = aggregate([f])
         label = agent_label(f, mask_agents)
-        status = {"ok": "通过", "warnings": "有警告", "failed": "无法使用"}[f["status"]]
+        status = status_label(f["status"], sum(1 for i in f["issues"] if i["severity"] == "error"))
         team = f.get("team") or "未分组"
         pages[f"{DASH}/agents/{agent_slug[id(f)]}.md"] = "\n\n".join([
             f"# 代理人：{text(label)}",
@@ -215,7 +216,7 @@ def dashboard_pages(report: dict[str, Any], rules: Rules, *, mask_agents: bool =
         "## 问题最多的代理人",
         table(["代理人", "状态", "读取", "拒绝", "错误", "警告"], [
             [f'<a href="agents/{agent_slug[id(f)]}.html">{text(agent_label(f, mask_agents))}</a>',
-             {"ok": "通过", "warnings": "有警告", "failed": "无法使用"}[f["status"]],
+             status_label(f["status"], sum(1 for i in f["issues"] if i["severity"] == "error")),
              count(f["rows"]["read"]), count(f["rows"]["rejected"]),
              _errors(sum(1 for i in f["issues"] if i["severity"] == "error")),
              count(sum(1 for i in f["issues"] if i["severity"] == "warning"))]

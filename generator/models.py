@@ -17,6 +17,15 @@ if TYPE_CHECKING:  # only for annotations: these modules import this one
     from .referrals import Referrals
 
 Status = Literal["ok", "warnings", "failed"]
+STATUS_LABELS = {"ok": "通过", "warnings": "有问题", "failed": "无法使用"}
+
+
+def status_label(status: str, errors: int) -> str:
+    """A file's status in words: 通过, 有警告 (warnings only: the file passes), 有问题 (rows
+    or the file have errors) or 无法使用. ``status`` "warnings" covers both middle cases."""
+    if status == "warnings" and errors == 0:
+        return "有警告"
+    return STATUS_LABELS.get(status, status)
 
 
 @dataclass(frozen=True, order=True)

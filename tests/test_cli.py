@@ -82,8 +82,8 @@ def test_exit_zero_flag(books):
 def test_build_writes_workbooks_and_balanced_report(books, tmp_path):
     out = tmp_path / "out"
     result = run("build", str(books), "--out", str(out), "--today", TODAY, "--no-site", code=1)
-    # A book with warnings only passes (README: 允许有警告), so the summary says 有警告, not 有问题.
-    assert "通过 1，有警告 1，无法使用 1" in result.output and "有问题" not in result.output
+    # The book with a rejected row 有问题; a book with warnings only would pass as 有警告.
+    assert "通过 1，有警告 0，有问题 1，无法使用 1" in result.output
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     by_path = {f["path"]: f for f in report["files"]}
     assert by_path["broken.xlsx"]["status"] == "failed" and by_path["broken.xlsx"]["workbook"] is None
@@ -171,3 +171,20 @@ def test_exit_codes_documented_in_help_and_readme():
             assert f"{code}  {meaning}" in text
     for code, meaning in EXIT_CODES.items():
         assert f"| {code} | {meaning} |" in readme
+
+
+def test_status_words_tell_warnings_from_errors():
+    from generator.models import status_label
+
+    assert status_label("ok", 0) == "通过"
+    assert status_label("warnings", 0) == "有警告"  # warnings only: the file passes
+    assert status_label("warnings", 2) == "有问题"  # rows rejected
+    assert status_label("failed", 1) == "无法使用"
+
+
+def test_build_summary_names_a_warnings_only_book(tmp_path):
+    """A book whose only finding is a warning reads 有警告 in the table and the summary line."""
+    (tmp_path / "in").mkdir()
+    book = write_book(tmp_path / "in" / "A1001_张三.xlsx", [closed(交费方式="")], [prospect()])
+    result = run("build", str(book.parent), "--out", str(tmp_path / "out"), "--today", TODAY, "--no-site", code=0)
+    assert "有警告" in result.output and "通过 0，有警告 1，有问题 0" in result.output
