@@ -31,7 +31,7 @@ from icalendar import Alarm, Calendar, Event
 
 from .fsutil import atomic_write
 from .models import AgentInfo
-from .plan import Task
+from .plan_tasks import Task
 
 PRODID = "-//Pasture//客户牧场 服务日历//ZH"
 UID_DOMAIN = "pasture.local"

@@ -31,9 +31,6 @@ leap-month birthday → the ordinary month in years without that leap month; a l
 → the 29th (or the next day). Greetings are never overdue: a birthday that has passed
 is simply not listed. Greetings and visits come once per client (a closed client's
 policy rows grouped by ``client_key``; the latest policy gives the tier).
-
-    >>> add_months(date(2025, 1, 31), 1)
-    datetime.date(2025, 2, 28)
 """
 
 from __future__ import annotations
@@ -49,21 +46,18 @@ from .premiums import (
     FALLBACK_NOTE,
     premium_start,
     PERIOD_MONTHS,
-    add_months,
     due_dates,
     instalment,
     mode_of,
     months_between,
-    next_due_date,
     paid_from_services,
     paid_through,
 )
-from .occasions import festival_dates, festival_when, nth_weekday, yearly_solar
+from .occasions import yearly_solar
 from .audience import fits_records
 from .plan_clients import Client, clients_of
 from .plan_tasks import (
-    BUCKETS, KIND_BY_LABEL, KIND_LABELS, KINDS, VISIT_ITEM, Greeted, Task, Window, bucket, make_task,
-    service_item,
+    BUCKETS, KIND_LABELS, KINDS, VISIT_ITEM, Greeted, Task, Window, bucket, make_task,
 )
 from .rules import Festival, Rules
 
@@ -394,8 +388,4 @@ def quota_series(book: Book, rules: Rules, *, today: date, days: int = 30) -> li
     return [(d, per_day.get(d, 0), target) for d in (today - timedelta(days=i) for i in range(days - 1, -1, -1))]
 
 
-__all__ = [
-    "BUCKETS", "KINDS", "KIND_BY_LABEL", "KIND_LABELS", "PERIOD_MONTHS", "WEEKDAYS", "Client", "Greeted", "Task",
-    "add_months", "bucket", "clients_of", "counts", "due_dates", "festival_dates", "festival_when", "grouped",
-    "next_due_date", "nth_weekday", "plan_book", "quota_series", "reminder_days", "service_item", "yearly_solar",
-]
+__all__ = ["WEEKDAYS", "counts", "grouped", "plan_book", "quota_series", "reminder_days"]

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from .issues import RowCount, make_issue
 from .models import Book, RawBook, Record
-from .plan import KIND_LABELS, Task, service_item
+from .plan_tasks import KIND_LABELS, Task, service_item
 from .premiums import paid_note
 from .parse import ValueProblem, clean_text, parse_date
 from .rules import Rules

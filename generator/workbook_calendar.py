@@ -24,7 +24,8 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from .models import Book
-from .plan import WEEKDAYS, Greeted, Task, bucket
+from .plan import WEEKDAYS
+from .plan_tasks import Greeted, Task, bucket
 from .schema import column_letter
 from .xlsx_writer import Cells, Col, setup_table
 

@@ -106,7 +106,7 @@ def _premium(recs: list[Record]) -> float:
 
 def _last_services(book: Book) -> dict[str, date]:
     """Latest of 最近服务日期 and the 服务记录 dates, per client (as the calendar sees it)."""
-    from .plan import clients_of
+    from .plan_clients import clients_of
 
     return {c.key: c.last_service for c in clients_of(book) if c.last_service is not None}
 

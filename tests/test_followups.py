@@ -8,7 +8,7 @@ import openpyxl
 
 from generator.models import Record
 from generator.pipeline import process_source
-from generator.plan import KIND_LABELS
+from generator.plan_tasks import KIND_LABELS
 from generator.read import discover
 from generator.workbook import write_agent_workbook
 

@@ -7,7 +7,7 @@ import icalendar
 
 from generator.ics import clean_text, render_ics, task_uid, write_ics
 from generator.models import AgentInfo
-from generator.plan import Greeted, Task
+from generator.plan_tasks import Greeted, Task
 
 AGENT = AgentInfo("1001", "王芳")
 TODAY = date(2026, 11, 22)

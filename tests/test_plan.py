@@ -10,7 +10,11 @@ import yaml
 
 from generator import plan
 from generator.models import AgentInfo, Book, MonthDay, Record
-from generator.plan import Task, bucket, due_dates, next_due_date, plan_book
+from generator.occasions import nth_weekday
+from generator.plan import plan_book
+from generator.plan_clients import clients_of
+from generator.plan_tasks import BUCKETS, KINDS, Task, bucket, service_item
+from generator.premiums import due_dates, next_due_date
 from generator.rules import DEFAULT_RULES_PATH, RulesError, load_rules
 
 RULES = load_rules()
@@ -137,9 +141,9 @@ def test_greetings_once_per_client_not_per_policy():
 
 
 def test_mothers_day_is_the_second_sunday_of_may():
-    assert plan.nth_weekday(2027, 5, 6, 2) == date(2027, 5, 9)
-    assert plan.nth_weekday(2027, 6, 6, 3) == date(2027, 6, 20)  # 父亲节
-    assert plan.nth_weekday(2026, 5, 6, -1) == date(2026, 5, 31)
+    assert nth_weekday(2027, 5, 6, 2) == date(2027, 5, 9)
+    assert nth_weekday(2027, 6, 6, 3) == date(2027, 6, 20)  # 父亲节
+    assert nth_weekday(2026, 5, 6, -1) == date(2026, 5, 31)
 
 
 def test_festivals_follow_the_rules_targets():
@@ -354,7 +358,7 @@ def test_one_overdue_row_per_client_and_kind():
     star = next(t for t in found if t.kind == "experience")
     # One ☆ experience at a time: the first of the quadrant's ☆ items never given.
     assert star.client_key == "C2" and star.experience == "生活服务" and star.ref == "生活服务"
-    assert plan.service_item("experience", star.experience) == "生活服务"
+    assert service_item("experience", star.experience) == "生活服务"
 
 
 def test_visit_counts_from_the_latest_of_log_and_last_service_column():
@@ -389,7 +393,7 @@ def test_an_experience_due_first_stands_for_the_visit(tmp_path):
     assert tasks_of(b, "visit", rules=rules) == []
     star = tasks_of(b, "experience", rules=rules)
     assert dates(star) == [date(2026, 11, 30)] and "算作一次定期拜访" in star[0].action
-    assert plan.service_item(star[0].kind, star[0].experience) == "一般活动"
+    assert service_item(star[0].kind, star[0].experience) == "一般活动"
 
 
 def test_strategic_experiences_of_the_pampered():
@@ -418,7 +422,7 @@ def test_experiences_count_from_the_last_service_column_too():
 def test_service_log_matching():
     twins = [closed("C1", name="王伟", quadrant="耕耘"), closed("C2", name="王伟", row=3, quadrant="耕耘")]
     b = book(twins, services=[service("王伟", date(2026, 10, 1)), service(" c2 ", date(2026, 11, 1))])
-    clients = {c.key: c for c in plan.clients_of(b)}
+    clients = {c.key: c for c in clients_of(b)}
     assert clients["C1"].last_service is None  # the name is ambiguous: not attributed
     assert clients["C2"].last_service == date(2026, 11, 1)  # by 客户编号, folded
 
@@ -443,10 +447,10 @@ def test_plan_order_is_deterministic_and_in_working_order():
         random.Random(seed).shuffle(b.closed)
         assert plan_book(b, RULES, today=TODAY) == first
     sections = [bucket(t, TODAY) for t in first]
-    assert sections == sorted(sections, key=plan.BUCKETS.index) and plan.BUCKETS[:3] == ("今天", "本周", "逾期")
+    assert sections == sorted(sections, key=BUCKETS.index) and BUCKETS[:3] == ("今天", "本周", "逾期")
     assert {"本周", "逾期", "以后"} <= set(sections)
     late = [t for t in first if t.overdue]
-    assert [plan.KINDS.index(t.kind) for t in late] == sorted(plan.KINDS.index(t.kind) for t in late)
+    assert [KINDS.index(t.kind) for t in late] == sorted(KINDS.index(t.kind) for t in late)
 
 
 @pytest.mark.parametrize("offset,name", [(0, "今天"), (1, "本周"), (6, "本周"), (7, "30天内"), (30, "30天内"), (31, "以后")])
@@ -467,7 +471,7 @@ def test_counts_and_rows():
     tasks = plan_book(_busy_book(), RULES, today=TODAY)
     counts = plan.counts(tasks, TODAY)
     assert counts["total"] == len(tasks) == sum(counts["buckets"].values()) == sum(counts["kinds"].values())
-    assert list(counts["buckets"]) == list(plan.BUCKETS)
+    assert list(counts["buckets"]) == list(BUCKETS)
     groups = plan.grouped(tasks, TODAY)
     assert groups["逾期"] and groups["本周"]
 

@@ -270,7 +270,7 @@ def test_every_sheet_of_a_real_workbook_is_described_in_help(first):
 
 def test_drop_done_matches_client_kind_date_and_policy():
     from generator.models import AgentInfo, Book, Record
-    from generator.plan import Task
+    from generator.plan_tasks import Task
     from generator.roundtrip import Roundtrip, drop_done
 
     def task(kind: str, day: date, key: str = "C1", ref: str = "") -> Task:

@@ -288,7 +288,7 @@ def test_every_sheet_is_described_in_help(wb: openpyxl.Workbook) -> None:
     described = {help_ws.cell(r, 1).value: help_ws.cell(r, 2).value for r in range(1, help_ws.max_row + 1)}
     for name in wb.sheetnames:
         assert described.get(name), f"{name} is not described in 说明"
-    from generator.plan import KIND_LABELS
+    from generator.plan_tasks import KIND_LABELS
 
     for label in KIND_LABELS.values():
         assert described.get(label), f"task kind {label} is not described in 说明"
@@ -308,7 +308,7 @@ def test_client_sheet_one_row_per_client(wb: openpyxl.Workbook) -> None:
 
 
 def test_overview_says_what_to_do_today(tmp_path: Path) -> None:
-    from generator.plan import Task
+    from generator.plan_tasks import Task
 
     def task(day: date, kind: str, name: str, overdue: bool = False) -> Task:
         return Task(day, kind, "C001", name, "13800001111", "A", "宠爱", f"{kind} 事项", "打电话",

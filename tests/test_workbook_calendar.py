@@ -9,7 +9,8 @@ import openpyxl
 import pytest
 
 from generator.pipeline import process_source
-from generator.plan import KIND_BY_LABEL, plan_book, service_item
+from generator.plan import plan_book
+from generator.plan_tasks import KIND_BY_LABEL, service_item
 from generator.premiums import paid_from_services
 from generator.read import discover
 from generator.models import Record
