@@ -14,10 +14,10 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from .clients import assign_keys, client_key, group_clients, latest, true_ratings, warn_conflicts
+from .clients import assign_keys, group_clients, latest, true_ratings, warn_conflicts
 from .models import Book, Record
 from .premiums import annual_premium, single_premium
-from .rules import RATINGS, Rules
+from .rules import Rules
 from .schema import normalize_header
 
 _MARK_ORDER = {"☆": 0, "✓": 1, "◎": 2}
@@ -132,16 +132,12 @@ def _referrers(book: Book) -> set[str]:
     return found
 
 
-# Kept for older imports: a client's current tier comes from their most recent row.
-_latest = latest
-
-
 def compute_kpis(book: Book, rules: Rules, policies: dict[str, list[Record]], referrers: set[str]) -> dict[str, Any]:
     closed_grades = {g.grade: 0 for g in rules.grading["closed"]}
     prospect_grades = {g.grade: 0 for g in rules.grading["prospect"]}
     quadrants = {q: 0 for q in rules.experiences.matrix}
     for own in policies.values():
-        cur = _latest(own)
+        cur = latest(own)
         closed_grades[cur.grade or ""] = closed_grades.get(cur.grade or "", 0) + 1
         quadrants[cur.quadrant or ""] += 1
     for rec in book.prospects:
@@ -152,7 +148,7 @@ def compute_kpis(book: Book, rules: Rules, policies: dict[str, list[Record]], re
     referred = sum(1 for key in policies if key in referrers)
     sources = {s: 0 for s in rules.vocabularies["客户来源"]}
     for own in policies.values():
-        src = _latest(own).get("source")
+        src = latest(own).get("source")
         if src in sources:
             sources[src] += 1
     return {
@@ -179,4 +175,4 @@ def compute_kpis(book: Book, rules: Rules, policies: dict[str, list[Record]], re
     }
 
 
-__all__ = ["classify_book", "client_key", "compute_kpis", "experiences_for", "ratings_of", "RATINGS"]
+__all__ = ["classify_book", "compute_kpis", "experiences_for", "ratings_of"]

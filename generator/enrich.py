@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
-from .classify import latest
+from .clients import latest
 from .cve import score_book
 from .history import Previous, Store, Tier, client_rows, client_stable_id, read_previous
 from .models import Book, Change, Record

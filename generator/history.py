@@ -43,7 +43,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from .classify import latest
+from .clients import latest
 from .models import Book, Record
 from .premiums import annual_premium
 from .rules import QUADRANTS

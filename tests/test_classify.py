@@ -4,7 +4,8 @@ from datetime import date
 
 import pytest
 
-from generator.classify import classify_book, client_key, experiences_for
+from generator.classify import classify_book, experiences_for
+from generator.clients import client_key
 from generator.models import AgentInfo, Book, Record
 from generator.rules import load_rules
 
