@@ -34,7 +34,7 @@ from .schema import (
     normalize_header,
 )
 from . import zipguard
-from .sheet_reader import HEADER_SEARCH_ROWS, blank_row, find_header_row
+from .sheet_reader import blank_row, find_header_row
 from .read_csv import csv_rows, load_csv_group
 from .sources import EXCEL_SUFFIXES, Source, csv_parts, discover, readable_name, sheet_for
 from .xlsx_cells import cell_notes
@@ -211,8 +211,7 @@ def _agent_kv(rows: list[list[Any]]) -> dict[str, Any]:
         return _AGENT_KEYS.get(normalize_header(cell)) if isinstance(cell, str) else None
 
     # A row naming two or more fields is a header row (a title may sit above it).
-    header = next((i for i, row in enumerate(filled[:HEADER_SEARCH_ROWS])
-                   if sum(1 for v in row if key(v)) >= 2), None)
+    header = find_header_row(filled, lambda v: key(v) is not None)
     if header is not None:
         values = filled[header + 1] if len(filled) > header + 1 else []
         for i, cell in enumerate(filled[header]):
