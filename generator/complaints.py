@@ -31,11 +31,11 @@ from typing import Any, Literal
 
 from .issues import Issue, RowCount, make_issue
 from .parse import ValueProblem, clean_text, is_blank, parse_date
-from .read import UnreadableFile
 from .rules import Rules
 from .schema import Column, Sheet, header_index, normalize_header
 from .sheet_reader import BRANCH_TOTAL_WORDS, ColumnMap, DataRow, RowTally, data_rows, find_header_row, totals_word
 from .survey import COMPLAINTS_SHEET, finish_status, read_branch_sheet
+from .zipguard import UnreadableFile
 
 __all__ = [
     "COMPLAINTS", "STATUSES", "OPEN", "CLOSED", "NO_TEAM",

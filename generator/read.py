@@ -40,7 +40,7 @@ from .sources import EXCEL_SUFFIXES, Source, csv_parts, discover, readable_name,
 from .xlsx_cells import cell_notes
 from .zipguard import UnreadableFile, check_zip
 
-__all__ = ["EXCEL_SUFFIXES", "Source", "UnreadableFile", "check_zip", "discover", "find_header", "read_source"]
+__all__ = ["Source", "UnreadableFile", "discover", "find_header", "read_source"]
 
 
 _AGENT = normalize_header(AGENT_SHEET)

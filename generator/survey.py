@@ -40,10 +40,11 @@ from python_calamine import CalamineWorkbook
 
 from .issues import Issue, RowCount, make_issue
 from .parse import ValueProblem, clean_text, is_blank
-from .read import EXCEL_SUFFIXES, UnreadableFile, check_zip
 from .rules import Rules
 from .schema import column_letter, normalize_header
 from .sheet_reader import BRANCH_TOTAL_WORDS, DataRow, RowTally, data_rows, find_header_row, totals_word
+from .sources import EXCEL_SUFFIXES
+from .zipguard import UnreadableFile, check_zip
 
 __all__ = [
     "SURVEY_SHEET", "COMPLAINTS_SHEET", "BRANCH_ISSUE_CODES", "BranchKind", "branch_file_kind",
