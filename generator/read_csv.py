@@ -60,7 +60,8 @@ def csv_rows(data: bytes, name: str, cells: int | None = None) -> tuple[list[lis
     text = _decode(data, name)
     if "\x00" in text[:1024]:
         raise UnreadableFile("file-unreadable", f"{name} 不是文本格式的 CSV")
-    first = text.split("\n", 1)[0]
+    end = text.find("\n")
+    first = text if end < 0 else text[:end]  # not split(): that copies the whole rest of the file
     # WPS/Excel exports in some locales use tabs or semicolons; the most frequent wins.
     delimiter = max((",", "\t", ";"), key=first.count) if first else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
