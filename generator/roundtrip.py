@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from .issues import RowCount, make_issue
 from .models import Book, RawBook, Record
-from .plan_tasks import KIND_LABELS, Task, service_item
+from .plan_tasks import KIND_BY_LABEL, ROUTINE_ITEM, Task, service_item
 from .premiums import paid_note
 from .parse import ValueProblem, clean_text, parse_date
 from .rules import Rules
@@ -55,11 +55,7 @@ GENERATED_KEY = "工作簿生成日期"
 SOURCE_KEY = "生成自"
 CUSTOM_AGENT = "PastureAgentId"  # document property: found without opening the sheets
 DONE_WORDS = frozenset(normalize_header(w) for w in ("是", "完成", "已完成", "√", "✓", "✔", "y", "yes", "1"))
-# A row whose 任务 is not a known task kind is logged as routine service.
-DEFAULT_ITEM = "常规服务"
-_KINDS = {label: kind for kind, label in KIND_LABELS.items()}
 PREMIUM_KINDS = frozenset({"premium_due", "premium_check"})
-TASK_COLUMN = "日历任务"
 NOT_DATA = frozenset({"totals-row"})  # rejected rows that were never client data
 
 
@@ -238,13 +234,13 @@ def add_done_services(book: Book, trip: Roundtrip, rules: Rules, *, today: date)
         tag = task_tag(label, day, clean_text(cell(row, "policy")))
         if (normalize_header(client), tag) in tagged:
             continue  # already carried into 服务记录 by an earlier build
-        kind = _KINDS.get(label)
-        item = service_item(kind, clean_text(cell(row, "experience"))) if kind else DEFAULT_ITEM
+        kind = KIND_BY_LABEL.get(label)
+        item = service_item(kind, clean_text(cell(row, "experience"))) if kind else ROUTINE_ITEM
         if item is None:  # a festival row: greetings to many, no one service to log
             trip.done_groups.add((label, day))
             continue
         if item not in items:
-            item = DEFAULT_ITEM
+            item = ROUTINE_ITEM
         what = clean_text(cell(row, "what"))
         policy = clean_text(cell(row, "policy"))
         # A premium row marked done says the premium was paid, in the words the planner reads.
@@ -365,7 +361,7 @@ def superseded(book: Book, workbook_agents: frozenset[str] | set[str]) -> Book |
 
 
 __all__ = [
-    "CALENDAR_SHEET", "DERIVED_HEADERS", "DERIVED_MARK", "Roundtrip", "TASK_COLUMN", "add_done_services",
+    "CALENDAR_SHEET", "DERIVED_HEADERS", "DERIVED_MARK", "Roundtrip", "add_done_services",
     "after_validate", "detect", "done_date", "drop_done", "left_behind", "read_back", "strip_derived",
     "superseded", "task_tag", "workbook_agent", "write_agent_sheet",
 ]
