@@ -33,6 +33,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from .issues import Issue
 from .models import Book, Record
+from .pagekit import pct
 from .rules import Rules
 from .xlsx_writer import STYLES, WORKBOOK_OPTIONS, Cells, Col, atomic_workbook, setup_table
 from .roundtrip import DERIVED_MARK, write_agent_sheet
@@ -359,9 +360,9 @@ class _Writer:
             ("转介绍链", f"{stats.get('chains', 0)} 条，共 {stats.get('chain_members', 0)} 人；"
                         f"最大一条 {stats.get('largest_chain', 0)} 人，最长 {stats.get('longest_chain', 0)} 代"),
             ("经转介绍成交", f"{stats.get('referred_clients', 0)} 位成交客户"
-                           f"（占 {_pct_text(stats.get('referred_share'))}）"),
+                           f"（占 {pct(stats.get('referred_share'))}）"),
             ("转介绍准客户", f"{stats.get('referred_prospects', 0)} 位未成交；"
-                           f"转介绍成交率 {_pct_text(stats.get('referred_conversion'))}"),
+                           f"转介绍成交率 {pct(stats.get('referred_conversion'))}"),
             ("需要核对", f"介绍人找不到 {stats.get('unknown_referrers', 0)} 处，重名 "
                         f"{stats.get('ambiguous_referrers', 0)} 处，循环 {stats.get('cycles', 0)} 处（见“数据问题”）"),
         ]
@@ -419,10 +420,6 @@ class _Writer:
     def help(self, sheets: Sequence[str]) -> None:
         ws = self.wb.add_worksheet(SHEET_HELP)
         write_rules_help(ws, self.cells, self.rules, sheets)
-
-
-def _pct_text(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1%}"
 
 
 # Issues about rows of another file (the original a workbook was made from).
