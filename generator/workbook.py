@@ -35,31 +35,21 @@ from .issues import Issue
 from .models import Book, Record
 from .pagekit import pct
 from .rules import Rules
-from .xlsx_writer import STYLES, WORKBOOK_OPTIONS, Cells, Col, atomic_workbook, setup_table
+from .xlsx_writer import STYLES, Cells, Col, atomic_workbook, setup_table
 from .roundtrip import DERIVED_MARK, write_agent_sheet
 from .workbook_help import (
-    SHEET_CHANGES, SHEET_HELP, SHEET_ISSUES, SHEET_OVERVIEW, SHEET_REFERRALS, condition_text,
-    quadrant_names, write_rules_help,
+    SHEET_CHANGES, SHEET_HELP, SHEET_ISSUES, SHEET_OVERVIEW, SHEET_REFERRALS, quadrant_names,
+    write_rules_help,
 )
 from .workbook_today import write_today
 from .activity import SHEET_ACTIVITY
 from .schema import AGENT_SHEET, CLOSED, PROSPECT, SERVICE, WORKLOG, Sheet, column_letter, match_sheet
 
 __all__ = [
-    "WORKBOOK_OPTIONS",
-    "SHEET_OVERVIEW",
-    "SHEET_ISSUES",
-    "SHEET_HELP",
-    "SHEET_CHANGES",
-    "SHEET_REFERRALS",
-    "Cells",
-    "atomic_workbook",
     "write_agent_workbook",
-    "condition_text",
     "experience_text",
     "issue_location",
     "rating_text",
-    "write_rules_help",
 ]
 
 CVE_HEADERS = ("CVE 评分", "CVE 排名")

@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 
 from generator import build, pipeline, workbook
+from generator.xlsx_writer import atomic_workbook
 from generator.models import AgentInfo, Book
 from generator.rules import load_rules
 from generator.sample import make_sample
@@ -47,7 +48,7 @@ def test_outputs_are_written_to_a_temporary_name_then_renamed(tmp_path, monkeypa
 def test_a_failed_write_leaves_neither_output_nor_temporary(tmp_path):
     target = tmp_path / "x.xlsx"
     with pytest.raises(RuntimeError):
-        with workbook.atomic_workbook(target, created=TODAY) as wb:
+        with atomic_workbook(target, created=TODAY) as wb:
             wb.add_worksheet("a").write_string(0, 0, "half")
             raise RuntimeError("disk full")
     assert list(tmp_path.iterdir()) == []
