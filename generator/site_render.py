@@ -85,7 +85,7 @@ def _rule_value(rules: Rules, args: Sequence[str], ctx: PageContext) -> str:
             raise PageError(f"规则中没有“{args[0]}”")
         value = getattr(value, part)
     if isinstance(value, float) and args[0].startswith("targets."):
-        return f"{value * 100:g}%"
+        return standards.percent(value)
     if isinstance(value, list):
         return "、".join(standards.cell(v) for v in value)
     if isinstance(value, (int, float, str)):

@@ -79,7 +79,8 @@ def _when_cell(want: str | list[str] | None) -> str:
     return _joined([want] if isinstance(want, str) else want, " 或 ")
 
 
-def _percent(value: float) -> str:
+def percent(value: float) -> str:
+    """A rule's rate as written in the rules, as a percentage (0.3 → 30%, 0.125 → 12.5%)."""
     return f"{value * 100:g}%"
 
 
@@ -208,8 +209,8 @@ def cadence_table(rules: Rules) -> str:
         ["交费提醒", f"交费对应日前 {c.premium_reminder_days_before} 天", "按交费方式每期提醒，直到缴费年限结束"],
         ["宽限期", f"交费对应日后 {c.grace_period_days} 天", "宽限期内仍未交费，保单可能失效"],
         ["准客户建档", f"每天新增 {c.prospect_daily_quota} 位", "每日给自己定的最低数量"],
-        ["加保率目标", _percent(t.addon_rate), "持有 2 张及以上保单的成交客户占比"],
-        ["转介绍率目标", _percent(t.referral_rate), "为你转介绍过客户的成交客户占比"],
+        ["加保率目标", percent(t.addon_rate), "持有 2 张及以上保单的成交客户占比"],
+        ["转介绍率目标", percent(t.referral_rate), "为你转介绍过客户的成交客户占比"],
     ])
     callbacks = table(["回访", "成交后第几天", "大约时间"], [
         [f"第 {i} 次", str(d), _span(d)] for i, d in enumerate(c.callbacks_after_sale_days, start=1)
