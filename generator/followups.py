@@ -20,12 +20,12 @@ Like the sale call-backs, a missed one stays 逾期 for ``callback_overdue_days`
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
 from .models import Record
 
 from .plan_clients import Client
 from .plan_tasks import Task, Window, make_task
+from .segments import DORMANT
 
 __all__ = ["FOLLOWUP", "is_callback", "followup_tasks"]
 
@@ -90,8 +90,6 @@ def _prospect(client: Client, win: Window) -> list[Task]:
 
 
 def _wakeup(client: Client, win: Window) -> list[Task]:
-    from .segments import DORMANT
-
     if client.segment != DORMANT:
         return []
     last = max((d for d in (client.last_service, client.anchor) if isinstance(d, date)), default=None)
@@ -100,7 +98,7 @@ def _wakeup(client: Client, win: Window) -> list[Task]:
                   "电话问候，了解近况和保单是否还满足需要；联系后在服务记录登记", ref="唤醒")]
 
 
-def followup_tasks(client: Client, win: Window) -> list[Any]:
+def followup_tasks(client: Client, win: Window) -> list[Task]:
     """Every follow-up of one client: after its services, a prospect's after registering,
     and a dormant client's wake-up call-back."""
     return _after_services(client, win) + _prospect(client, win) + _wakeup(client, win)

@@ -55,6 +55,7 @@ from .premiums import (
 )
 from .occasions import yearly_solar
 from .audience import fits_records
+from .followups import followup_tasks
 from .plan_clients import Client, clients_of
 from .plan_tasks import (
     BUCKETS, KIND_LABELS, KINDS, VISIT_ITEM, Greeted, Task, Window, bucket, make_task,
@@ -81,8 +82,6 @@ def plan_book(book: Book, rules: Rules, *, today: date, days: int | None = None)
     span = rules.cadence.calendar_window_days if days is None else days
     if span < 0:
         raise ValueError("days 不能为负数")
-    from .followups import followup_tasks
-
     win = Window(today, today + timedelta(days=span), rules)
     clients = clients_of(book)
     paid = paid_from_services(book.services)
