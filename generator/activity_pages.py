@@ -20,7 +20,7 @@ from typing import Any, Iterable
 
 from .activity import ATTENDED, COUNT_LABELS, COUNTS
 from .dashboards import DASH
-from .pagekit import agent_label, alert, count, kpi, kpi_row, link, slug, table, text
+from .pagekit import agent_label, alert, count, kpi, kpi_row, link, pct, slug, table, text
 from .rules import Rules
 
 __all__ = ["MORNING_DIR", "activity_pages", "add_activity_pages", "agent_activity_section", "team_activity",
@@ -80,7 +80,7 @@ def team_activity(files: Iterable[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _rate(part: int, whole: int) -> str:
-    return f"{part} / {whole}（{part / whole * 100:.0f}%）" if whole else "未填"
+    return f"{part} / {whole}（{pct(part / whole, 0)}）" if whole else "未填"
 
 
 def _cards(t: dict[str, Any]) -> str:

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any, Iterable
 
 from .dashboards import DASH
-from .pagekit import slug, table, text
+from .pagekit import pct, slug, table, text
 from .rules import SEGMENTS
 
 __all__ = ["segment_counts", "previous_segments", "segment_section", "add_segment_sections"]
@@ -56,7 +56,7 @@ def segment_section(files: list[dict[str, Any]], previous: tuple[str | None, dic
     when, by_agent = previous
     before = segment_counts(files, by_agent) if when and any(f["agent_id"] in by_agent for f in files) else None
     total = sum(now.values())
-    rows = [[text(s), str(now[s]), f"{now[s] / total * 100:.0f}%" if total else "—",
+    rows = [[text(s), str(now[s]), pct(now[s] / total, 0) if total else "—",
              _change(now[s], before[s] if before is not None else None)] for s in SEGMENTS]
     since = f"与上次（{text(when)}）相比" if before is not None else "与上次相比（尚无可比的记录）"
     return "\n\n".join([
