@@ -62,8 +62,8 @@ def last_contact(book: Book) -> dict[str, date | None]:
     for client in clients_of(book):
         if client.book != "closed":
             continue
-        dates = [client.anchor, client.last_service,
-                 *(r.get("last_service") for r in client.records)]
+        # last_service already holds the latest 最近服务日期 of the client's rows.
+        dates = (client.anchor, client.last_service)
         out[client.key] = max((d for d in dates if isinstance(d, date)), default=None)
     return out
 
