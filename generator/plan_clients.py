@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from .clients import group_clients
 from .models import Book, MonthDay, Record
 from .schema import normalize_header
 
@@ -44,10 +45,7 @@ def clients_of(book: Book) -> list[Client]:
     A 服务记录 row names its client by 客户编号 or by name; a name shared by two clients
     matches neither (the entry cannot be placed safely).
     """
-    grouped: dict[str, list[Record]] = defaultdict(list)
-    for rec in book.closed:
-        grouped[rec.client_key].append(rec)
-    clients = [_closed_client(key, recs) for key, recs in grouped.items()]
+    clients = [_closed_client(key, recs) for key, recs in group_clients(book.closed).items()]
     clients += [_prospect_client(rec) for rec in book.prospects]
 
     by_id: dict[str, Client] = {}

@@ -23,11 +23,12 @@ client's value; a dormant high-value client is woken first (:func:`segment_rank`
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import date
 from typing import Any
 
-from .models import Book, Record
+from .clients import group_clients
+from .models import Book
 from .plan_clients import clients_of
 from .rules import SEGMENTS, Rules
 
@@ -80,9 +81,7 @@ def _top_keys(premiums: dict[str, float], percent: int) -> set[str]:
 
 def segment_book(book: Book, rules: Rules, *, today: date) -> dict[str, Any]:
     """Set ``segment`` on every closed row and return the counts for ``kpis["segments"]``."""
-    rows: dict[str, list[Record]] = defaultdict(list)
-    for rec in book.closed:
-        rows[rec.client_key].append(rec)
+    rows = group_clients(book.closed)
     premiums = {key: float(sum(r.get("premium") or 0 for r in recs)) for key, recs in rows.items()}
     top = _top_keys(premiums, rules.segments.high_value.top_percent)
     contact = last_contact(book)
