@@ -96,7 +96,7 @@ def _pie(title: str, counts: dict[str, int]) -> str:
 def rate_card(label: str, value: float | None, target: float) -> str:
     """A rate against its target: met is green, below target is marked like anything overdue."""
     ok = value is not None and value >= target
-    return kpi(label, pct(value), note=f"目标 {target * 100:.0f}% · {'达标' if ok else '未达标'}", low=not ok)
+    return kpi(label, pct(value), note=f"目标 {pct(target, 0)} · {'达标' if ok else '未达标'}", low=not ok)
 
 
 def _kpi_cards(t: dict[str, Any], rules: Rules) -> str:
