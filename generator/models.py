@@ -229,3 +229,56 @@ class RunResult:
             if f["status"] == "failed" or f["rows"]["rejected"]:
                 return 1
         return 0
+
+
+def report_dict(result: RunResult) -> dict[str, Any]:
+    """The run as plain data: what report.json and `--json` print."""
+    files = []
+    totals = RowCount()
+    by_code: dict[str, int] = {}
+    status_count = {"ok": 0, "warnings": 0, "failed": 0}
+    severity = {"error": 0, "warning": 0}
+    for book in result.books:
+        rows = book.totals
+        totals.add(rows)
+        status_count[book.status] += 1
+        for issue in book.issues:  # a summary issue stands for `count` of them
+            by_code[issue.code] = by_code.get(issue.code, 0) + issue.count
+            severity[issue.severity] += issue.count
+        files.append({
+            "path": book.source,
+            "agent_id": book.agent.agent_id,
+            "agent_name": book.agent.name,
+            "team": book.agent.team,
+            "branch": book.agent.branch,
+            "status": book.status,
+            "rows": rows.to_dict(),
+            "sheets": {name: count.to_dict() for name, count in book.rows.items()},
+            "workbook": book.output,
+            "calendar": book.calendar_output,
+            "kpis": book.kpis,
+            "issues": [
+                {k: v for k, v in issue.to_dict().items() if k != "file"} for issue in book.issues
+            ],
+        })
+    for entry in result.branch_files:
+        totals.add(RowCount(**entry["rows"]))
+        status_count[entry["status"]] += 1
+        for issue in entry["issues"]:
+            by_code[issue["code"]] = by_code.get(issue["code"], 0) + 1
+            severity[issue["severity"]] += 1
+    return {
+        "today": result.today.isoformat(),
+        "files": files,
+        "branch_files": result.branch_files,
+        "totals": {
+            "files": len(result.books) + len(result.branch_files),
+            **status_count,
+            "rows": totals.to_dict(),
+            "issues": severity,
+            "by_code": dict(sorted(by_code.items())),
+        },
+        "integrity": result.integrity,
+        "site_issues": result.site_issues,
+        "exit_code": result.exit_code,
+    }
