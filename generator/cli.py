@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable
@@ -413,26 +414,26 @@ def _print_summary(result: RunResult) -> None:
                             ("读取", "right"), ("录入", "right"), ("拒绝", "right"),
                             ("错误", "right"), ("警告", "right")):
         table.add_column(header, justify=justify)  # type: ignore[arg-type]
+    labels: Counter[str] = Counter()  # files per status word, for the summary line
     for book in result.books:
         rows = book.totals
         errors = sum(i.count for i in book.issues if i.severity == "error")  # summaries count whole
+        labels[status_label(book.status, errors)] += 1
         table.add_row(_esc(book.source), _esc(book.agent.agent_id), _esc(book.agent.name), _status(book.status, errors),
                       str(rows.read), str(rows.accepted), str(rows.rejected), str(errors),
                       str(sum(i.count for i in book.issues) - errors))
     for f in result.branch_files:
         errors = sum(1 for i in f["issues"] if i["severity"] == "error")
+        labels[status_label(f["status"], errors)] += 1
         kind = {"survey": "满意度调查", "complaints": "投诉记录"}.get(f["kind"], f["kind"])
         table.add_row(_esc(f["path"]), "—", kind, _status(f["status"], errors), str(f["rows"]["read"]),
                       str(f["rows"]["accepted"]), str(f["rows"]["rejected"]), str(errors), str(len(f["issues"]) - errors))
     console = _console()
     console.print(table)
     report = pipeline.report_dict(result)["totals"]
-    with_errors = sum(1 for b in result.books if b.status == "warnings" and any(i.severity == "error" for i in b.issues))
-    with_errors += sum(1 for f in result.branch_files
-                       if f["status"] == "warnings" and any(i["severity"] == "error" for i in f["issues"]))
     console.print(
-        f"共 {report['files']} 个文件：通过 {report['ok']}，有警告 {report['warnings'] - with_errors}，"
-        f"有问题 {with_errors}，无法使用 {report['failed']}；"
+        f"共 {report['files']} 个文件：通过 {report['ok']}，有警告 {labels['有警告']}，"
+        f"有问题 {labels['有问题']}，无法使用 {report['failed']}；"
         f"读取 {report['rows']['read']} 行，录入 {report['rows']['accepted']}，拒绝 {report['rows']['rejected']}。"
     )
     broken = sum(1 for b in result.books if any(i.code == "internal-error" for i in b.issues))
