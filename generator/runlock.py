@@ -32,8 +32,9 @@ from typing import IO, Any
 __all__ = ["LOCK_NAME", "TEMP_PATTERNS", "OutputBusy", "Run", "lock_path", "lock_run", "sweep_leftovers"]
 
 LOCK_NAME = ".pasture.lock"
-#: Temporary names any Pasture run may leave behind after a crash (and nothing else).
-TEMP_PATTERNS = (".~pasture-*.tmp", ".part-*", ".move-*", ".*.tmp")
+#: Temporary names any Pasture run may leave behind after a crash (and nothing else);
+#: ``.*.tmp`` also covers older releases' ``.~pasture-*.tmp``.
+TEMP_PATTERNS = (".part-*", ".move-*", ".*.tmp")
 #: Folders of an output folder that hold Pasture's temporaries (the site stages itself).
 _TEMP_FOLDERS = (".", "workbooks", "calendars", ".cache", ".cache/agents")
 
