@@ -70,11 +70,10 @@ class BuildProgress:
         self.done += 1
         if not self.enabled:
             return
-        text = self.rate_text()
         if self._bar is not None:
-            self._bar.update(self._task, advance=1, rate=text)
-        elif self.done >= self._next_line or self.done == self.total:
-            self.console.print(f"代理人 {self.done}/{self.total}  {text}")
+            self._bar.update(self._task, advance=1, rate=self.rate_text())
+        elif self.done >= self._next_line or self.done == self.total:  # the rate only when printed
+            self.console.print(f"代理人 {self.done}/{self.total}  {self.rate_text()}")
             self._next_line = self.done + max(1, self.total // 10)
 
     def step(self, name: str) -> None:
