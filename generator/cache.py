@@ -102,7 +102,5 @@ class AgentCache:
             return None
 
     def put(self, source: Source, key: str, book: Book) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        path = self._path(source)
-        with atomic_write(path) as tmp, tmp.open("w", encoding="utf-8") as fh:
+        with atomic_write(self._path(source)) as tmp, tmp.open("w", encoding="utf-8") as fh:
             json.dump({"key": key, "book": book_to_json(book)}, fh, ensure_ascii=False, default=str)
