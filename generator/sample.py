@@ -20,13 +20,17 @@ malformed phone, an impossible date, a duplicated policy number, a 合计 row…
 validator has something to report; at least two books stay perfectly clean.
 :func:`plan_sample` returns the same books as data, each with the list of its deliberate
 problems (sheet, Excel row, column, issue code), which the tests and docs use.
+
+Around this module: the books as data in :mod:`generator.sample_books`, the random draws
+in :mod:`generator.sample_draws`, the planted mistakes in :mod:`generator.sample_problems`
+and the word lists in :mod:`generator.sample_words`.
 """
 
 from __future__ import annotations
 
 import csv
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import cast
@@ -34,11 +38,12 @@ from typing import cast
 import xlsxwriter
 
 from .fsutil import atomic_write
-from .premiums import due_dates, next_due_date
+from .sample_books import Cell, Problem, SampleBook, SheetPlan
+from .sample_draws import Draws
+from .sample_problems import FORMULA_NAME, add_totals_row, apply_problem, untidy_phones
 from .sample_words import (
-    SURNAMES, GIVEN_CHARS, MOBILE_PREFIXES, BRANCHES, TEAMS, PRODUCTS, PRODUCT_WEIGHTS, PAY_MODES,
-    PAY_MODE_SYNONYMS, RATING_WORDS, SOURCES, SOURCE_SYNONYMS, CITIES, ROADS, OCCUPATIONS,
-    CLOSED_NOTES, PROSPECT_NOTES, SERVICE_CONTENT, SERVICE_WEIGHTS, SERVICE_RESULTS, PROBLEM_KINDS,
+    BRANCHES, TEAMS, PRODUCTS, PRODUCT_WEIGHTS, PAY_MODES, PAY_MODE_SYNONYMS, SOURCES,
+    OCCUPATIONS, CLOSED_NOTES, PROSPECT_NOTES, SERVICE_CONTENT, SERVICE_WEIGHTS, SERVICE_RESULTS, PROBLEM_KINDS,
 )
 from .schema import (
     AGENT_SHEET,
@@ -52,63 +57,10 @@ from .schema import (
     WORKLOG_SHEET,
 )
 
-FORMULA_NAME = '=HYPERLINK("http://evil","x")'
+__all__ = ["FORMULA_NAME", "PROBLEM_KINDS", "Cell", "Problem", "SampleBook", "SheetPlan", "make_sample", "plan_sample"]
+
 WORKBOOK_OPTIONS = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
-
-Cell = str | int | float | date | None
-
-
-# --------------------------------------------------------------------------------------
-# The plan: books as data.
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One deliberate mistake in a sample book."""
-
-    sheet: str
-    row: int  # 1-based Excel row (CSV: line number); 0 for a header-level problem
-    column: str
-    code: str  # the issue code (generator.issues) the validator should report
-    note: str
-
-
-@dataclass
-class SheetPlan:
-    headers: list[str]
-    rows: list[list[Cell]]
-    title: str | None = None  # a title line above the header
-    spacer: bool = False  # a blank row between title and header
-
-    @property
-    def header_row(self) -> int:
-        """1-based row of the header."""
-        return 1 + (1 if self.title else 0) + (1 if self.spacer else 0)
-
-
-@dataclass
-class SampleBook:
-    """One agent's book, ready to write."""
-
-    agent: dict[str, str]  # 工号, 姓名, 手机, 团队, 营业部 (in that order)
-    sheets: dict[str, SheetPlan]
-    csv: bool = False
-    encodings: dict[str, str] = field(default_factory=dict)  # CSV sheet → encoding
-    problems: list[Problem] = field(default_factory=list)
-    #: Untidy but accepted values (phones with spaces, +86, dashes, stored as numbers).
-    untidy: list[Problem] = field(default_factory=list)
-    _marks: list[tuple[str, int, str, str, str]] = field(default_factory=list, repr=False)
-
-    @property
-    def stem(self) -> str:
-        return f"{self.agent['工号']}_{self.agent['姓名']}"
-
-    @property
-    def clean(self) -> bool:
-        """No deliberate problem and no untidy value."""
-        return not self.problems and not self.untidy
 
 
 @dataclass
@@ -131,137 +83,12 @@ class _Client:
     married: bool
 
 
-class _Gen:
-    """Draws everything from one Random; one instance per sample."""
-
-    def __init__(self, seed: int, today: date) -> None:
-        self.rng = random.Random(seed)
-        # 已交至 is drawn from its own stream so adding it left every other value as it was.
-        self.paid_rng = random.Random(seed * 7919 + 1)
-        self.today = today
-        self.phones: set[str] = set()
-        self.policy_nos: set[str] = set()
-        self.surname_weights = [len(SURNAMES) - i for i in range(len(SURNAMES))]
-
-    def paid_to(self, policy_date: date, mode: str, years: int | None) -> date | None:
-        """已交至 on about a quarter of periodic policies: usually the next due date (paid
-        up), now and then the one before it (an instalment not paid yet)."""
-        if mode == "趸交" or self.paid_rng.random() >= 0.25:
-            return None
-        found = next_due_date(policy_date, mode, years, on_or_after=self.today)
-        if found is None:
-            return None
-        if self.paid_rng.random() < 0.1:
-            before = due_dates(policy_date, mode, years, found - timedelta(days=370), found - timedelta(days=1))
-            return before[-1] if before else found
-        return found
-
-    # -- small draws -------------------------------------------------------------------
-    def surname(self) -> str:
-        return self.rng.choices(SURNAMES, self.surname_weights)[0]
-
-    def given(self) -> str:
-        n = 1 if self.rng.random() < 0.3 else 2
-        return "".join(self.rng.choice(GIVEN_CHARS) for _ in range(n))
-
-    def name(self, taken: set[str], surname: str | None = None) -> str:
-        while True:
-            n = (surname or self.surname()) + self.given()
-            if n not in taken:
-                taken.add(n)
-                return n
-
-    def phone(self) -> str:
-        while True:
-            p = self.rng.choice(MOBILE_PREFIXES) + f"{self.rng.randrange(10**8):08d}"
-            if p not in self.phones:
-                self.phones.add(p)
-                return p
-
-    def days_ago(self, lo: int, hi: int) -> date:
-        return self.today - timedelta(days=self.rng.randint(lo, hi))
-
-    def date_cell(self, d: date, text_share: float = 0.15) -> Cell:
-        """A date as a real date mostly, else as text in one of the accepted forms."""
-        if self.rng.random() >= text_share:
-            return d
-        form = self.rng.randrange(4)
-        if form == 0:
-            return f"{d.year}/{d.month}/{d.day}"
-        if form == 1:
-            return f"{d.year}年{d.month}月{d.day}日"
-        if form == 2:
-            return d.strftime("%Y%m%d")
-        return d.isoformat()
-
-    def month_day(self, lunar: bool) -> str:
-        month = self.rng.randint(1, 12)
-        day = self.rng.randint(1, 29 if lunar else 28)
-        return f"{month}月{day}日"
-
-    def rating(self, key: str, value: str) -> str:
-        words, synonyms = RATING_WORDS[key]
-        if self.rng.random() < 0.08:
-            return self.rng.choice(synonyms[value])
-        return value
-
-    def ratings(self, forced: tuple[str, str, str] | None = None) -> dict[str, str]:
-        if forced:
-            return dict(zip(RATING_WORDS, forced))
-        return {
-            "经济条件": "好" if self.rng.random() < 0.4 else "一般",
-            "保险意识": "强" if self.rng.random() < 0.45 else "一般",
-            "影响力": "广" if self.rng.random() < 0.35 else "一般",
-        }
-
-    def address(self) -> str:
-        city, districts = self.rng.choice(CITIES)
-        return (
-            f"{city}{self.rng.choice(districts)}{self.rng.choice(ROADS)}{self.rng.randint(1, 399)}号"
-            f"{self.rng.randint(1, 30)}幢{self.rng.randint(1, 26)}0{self.rng.randint(1, 4)}室"
-        )
-
-    def policy_no(self, year: int) -> str:
-        while True:
-            if self.rng.random() < 0.15:
-                no = f"0{year % 100:02d}{self.rng.randrange(10**11):011d}"
-            else:
-                no = f"P{year}{self.rng.randrange(10**10):010d}"
-            if no not in self.policy_nos:
-                self.policy_nos.add(no)
-                return no
-
-    def source_word(self, source: str) -> str:
-        if self.rng.random() < 0.1:
-            return self.rng.choice(SOURCE_SYNONYMS[source])
-        return source
-
-    def birthday(self, age_lo: int, age_hi: int) -> tuple[Cell, str | None]:
-        """(birthday cell, calendar cell)."""
-        r = self.rng.random()
-        if r < 0.15:
-            return None, None
-        lunar = self.rng.random() < 0.3
-        if r < 0.4:
-            cell: Cell = self.month_day(lunar)
-        else:
-            born = self.today - timedelta(days=self.rng.randint(age_lo * 365, age_hi * 365))
-            if lunar and born.day > 29:
-                born = born.replace(day=29)
-            cell = self.date_cell(born, 0.3)
-        cal: str | None
-        if lunar:
-            cal = "阴历" if self.rng.random() < 0.1 else "农历"
-        else:
-            c = self.rng.random()
-            cal = None if c < 0.3 else ("阳历" if c < 0.35 else "公历")
-        return cell, cal
-
-
+# --------------------------------------------------------------------------------------
+# The sheets: closed clients and their policies, prospects, service records, work log.
 # --------------------------------------------------------------------------------------
 
 
-def _closed_clients(g: _Gen, n_rows: int, force_combos: bool) -> list[_Client]:
+def _closed_clients(g: Draws, n_rows: int, force_combos: bool) -> list[_Client]:
     rng = g.rng
     p_multi = rng.uniform(0.2, 0.8)
     w_source = (rng.uniform(0.3, 0.6), rng.uniform(0.15, 0.55), rng.uniform(0.1, 0.3))
@@ -318,7 +145,7 @@ def _closed_clients(g: _Gen, n_rows: int, force_combos: bool) -> list[_Client]:
     return clients
 
 
-def _closed_rows(g: _Gen, clients: list[_Client]) -> list[tuple[date, list[Cell]]]:
+def _closed_rows(g: Draws, clients: list[_Client]) -> list[tuple[date, list[Cell]]]:
     rng = g.rng
     rows: list[tuple[date, list[Cell]]] = []
     for c in clients:
@@ -432,7 +259,7 @@ def _worklog_rows(seed: int, agent: int, today: date, days: int = 14) -> list[li
     return rows
 
 
-def _prospect_rows(g: _Gen, n: int, clients: list[_Client], force_combos: bool) -> list[list[Cell]]:
+def _prospect_rows(g: Draws, n: int, clients: list[_Client], force_combos: bool) -> list[list[Cell]]:
     rng = g.rng
     names = {c.name for c in clients}
     combos = [(e, a, i) for e in ("好", "一般") for a in ("强", "一般") for i in ("广", "一般")]
@@ -475,7 +302,7 @@ def _prospect_rows(g: _Gen, n: int, clients: list[_Client], force_combos: bool) 
     return rows
 
 
-def _service_rows(g: _Gen, n: int, clients: list[_Client], prospects: list[list[Cell]]) -> list[list[Cell]]:
+def _service_rows(g: Draws, n: int, clients: list[_Client], prospects: list[list[Cell]]) -> list[list[Cell]]:
     rng = g.rng
     items = list(SERVICE_CONTENT)
     p_id, p_name = PROSPECT.columns.index(PROSPECT.column("client_id")), PROSPECT.columns.index(PROSPECT.column("name"))
@@ -496,146 +323,6 @@ def _service_rows(g: _Gen, n: int, clients: list[_Client], prospects: list[list[
 
 
 # --------------------------------------------------------------------------------------
-# Deliberate problems.
-# --------------------------------------------------------------------------------------
-
-_COL = {c.key: i for i, c in enumerate(CLOSED.columns)}
-
-
-def _mark(book: SampleBook, sheet: str, index: int, column: str, code: str, note: str) -> None:
-    """Remember a problem at a data-row index; turned into Excel rows once layout is final."""
-    book._marks.append((sheet, index, column, code, note))
-
-
-def _client_rows(rows: list[list[Cell]], name: str) -> list[int]:
-    return [i for i, r in enumerate(rows) if r[_COL["holder_name"]] == name]
-
-
-def _pick_client(g: _Gen, rows: list[list[Cell]], used: set[str]) -> str:
-    """A holder not yet touched by another problem, preferring one-policy clients."""
-    names = [str(r[_COL["holder_name"]]) for r in rows]
-    singles = [n for n in dict.fromkeys(names) if names.count(n) == 1 and n not in used]
-    pool = singles or [n for n in dict.fromkeys(names) if n not in used]
-    name = g.rng.choice(pool)
-    used.add(name)
-    return name
-
-
-def _apply_problem(g: _Gen, book: SampleBook, kind: str, code: str, used: set[str]) -> None:
-    rng = g.rng
-    closed = book.sheets[CLOSED_SHEET]
-    rows = closed.rows
-    if kind == "bad-phone":
-        name = _pick_client(g, rows, used)
-        for i in _client_rows(rows, name):
-            bad = str(rows[i][_COL["holder_phone"]])[:10]
-            rows[i][_COL["holder_phone"]] = bad
-            if rows[i][_COL["insured_name"]] == name:
-                rows[i][_COL["insured_phone"]] = bad
-            _mark(book, CLOSED_SHEET, i, "投保人电话", code, f"10-digit phone {bad}")
-    elif kind in ("ambiguous-date", "impossible-date", "future-date"):
-        name = _pick_client(g, rows, used)
-        i = _client_rows(rows, name)[0]
-        if kind == "ambiguous-date":
-            value: Cell = "04/03/2015"
-        elif kind == "impossible-date":
-            value = "2019-02-30"
-        else:
-            value = g.today + timedelta(days=rng.randint(5, 60))
-        rows[i][_COL["policy_date"]] = value
-        shown = value.isoformat() if isinstance(value, date) else value
-        _mark(book, CLOSED_SHEET, i, "投保日期", code, f"policy date {shown}")
-    elif kind == "unknown-rating":
-        name = _pick_client(g, rows, used)
-        i = _client_rows(rows, name)[0]
-        rows[i][_COL["economy"]] = "还行"
-        _mark(book, CLOSED_SHEET, i, "经济条件", code, "rating 还行 is not in the vocabulary")
-    elif kind == "zero-premium":
-        name = _pick_client(g, rows, used)
-        i = _client_rows(rows, name)[0]
-        rows[i][_COL["premium"]] = 0
-        _mark(book, CLOSED_SHEET, i, "年交保费", code, "premium 0")
-    elif kind == "duplicate-policy":
-        a = _pick_client(g, rows, used)
-        b = _pick_client(g, rows, used)
-        i, j = sorted((_client_rows(rows, a)[0], _client_rows(rows, b)[0]))
-        rows[j][_COL["policy_no"]] = rows[i][_COL["policy_no"]]
-        note = f"policy number {rows[i][_COL['policy_no']]} repeats row {closed.header_row + 1 + i}"
-        _mark(book, CLOSED_SHEET, j, "保单号", code, note)
-    elif kind == "agent-phone":
-        name = _pick_client(g, rows, used)
-        for i in _client_rows(rows, name):
-            rows[i][_COL["holder_phone"]] = book.agent["手机"]
-            if rows[i][_COL["insured_name"]] == name:
-                rows[i][_COL["insured_phone"]] = book.agent["手机"]
-            _mark(book, CLOSED_SHEET, i, "投保人电话", code, "the agent's own phone")
-    elif kind == "shared-phone":
-        a = _pick_client(g, rows, used)
-        b = _pick_client(g, rows, used)
-        phone = rows[_client_rows(rows, a)[0]][_COL["holder_phone"]]
-        for i in _client_rows(rows, b):
-            old = rows[i][_COL["holder_phone"]]
-            rows[i][_COL["holder_phone"]] = phone
-            if rows[i][_COL["insured_phone"]] == old:
-                rows[i][_COL["insured_phone"]] = phone
-            _mark(book, CLOSED_SHEET, i, "投保人电话", code, f"phone {phone} also used by {a}")
-    elif kind == "formula-name":
-        name = _pick_client(g, rows, used)
-        for i in _client_rows(rows, name):
-            rows[i][_COL["holder_name"]] = FORMULA_NAME
-            if rows[i][_COL["insured_name"]] == name:
-                rows[i][_COL["insured_name"]] = FORMULA_NAME
-            _mark(book, CLOSED_SHEET, i, "投保人姓名", code, "name starts with = (formula-injection probe)")
-        used.add(FORMULA_NAME)
-    elif kind == "extra-column":
-        closed.headers.append("微信号")
-        for r in rows:
-            r.append(f"wx_{rng.randrange(10**6, 10**7)}" if rng.random() < 0.4 else None)
-        _mark(book, CLOSED_SHEET, -1, "微信号", code, "extra column 微信号")
-    elif kind == "unknown-client":
-        services = book.sheets.get(SERVICE_SHEET)
-        if services is None or not services.rows:
-            return
-        i = rng.randrange(len(services.rows))
-        taken = {str(r[_COL["holder_name"]]) for r in rows}
-        services.rows[i][1] = g.name(taken)
-        _mark(book, SERVICE_SHEET, i, "客户", code, f"client {services.rows[i][1]} is in neither list")
-
-
-def _phone_variants(g: _Gen, book: SampleBook, used: set[str], as_csv: bool) -> None:
-    """Accepted but untidy phones (spaces, +86, dashes, stored as a number) on ~2 % of rows."""
-    rows = book.sheets[CLOSED_SHEET].rows
-    n = max(1, round(len(rows) * 0.02))
-    for i in g.rng.sample(range(len(rows)), min(n, len(rows))):
-        p = rows[i][_COL["holder_phone"]]
-        if not isinstance(p, str) or len(p) != 11 or rows[i][_COL["holder_name"]] in used:
-            continue
-        form = g.rng.randrange(3 if as_csv else 4)
-        _mark(book, CLOSED_SHEET, i, "投保人电话", "", "")
-        if form == 0:
-            rows[i][_COL["holder_phone"]] = f"{p[:3]} {p[3:7]} {p[7:]}"
-        elif form == 1:
-            rows[i][_COL["holder_phone"]] = f"+86 {p}"
-        elif form == 2:
-            rows[i][_COL["holder_phone"]] = f"{p[:3]}-{p[3:7]}-{p[7:]}"
-        else:
-            rows[i][_COL["holder_phone"]] = int(p)
-        v = rows[i][_COL["holder_phone"]]
-        shown = f"number {v}" if isinstance(v, int) else f"text '{v}'"
-        book._marks[-1] = (CLOSED_SHEET, i, "投保人电话", "", f"{shown} (accepted, normalises to {p})")
-
-
-def _add_totals(book: SampleBook) -> None:
-    closed = book.sheets[CLOSED_SHEET]
-    total = sum(v for r in closed.rows if isinstance(v := r[_COL["premium"]], (int, float)))
-    row: list[Cell] = [None] * len(closed.headers)
-    row[0] = "合计"
-    row[_COL["premium"]] = total
-    closed.rows.append(row)
-    _mark(book, CLOSED_SHEET, len(closed.rows) - 1, "客户编号", "totals-row", "hand-made 合计 row")
-
-
-# --------------------------------------------------------------------------------------
 # Public API.
 # --------------------------------------------------------------------------------------
 
@@ -652,7 +339,7 @@ def plan_sample(
     """The sample books as data (what :func:`make_sample` writes), with their problems."""
     if agents < 1:
         raise ValueError("agents must be at least 1")
-    g = _Gen(seed, today)
+    g = Draws(seed, today)
     rng = g.rng
     branch = rng.choice(BRANCHES)
     teams = rng.sample(TEAMS, rng.randint(3, 4))
@@ -721,16 +408,12 @@ def plan_sample(
                 if kind == "totals-row":
                     totals = True
                 else:
-                    _apply_problem(g, book, kind, code, used)
+                    apply_problem(g, book, kind, code, used)
             if rng.random() < 0.6:
-                _phone_variants(g, book, used, as_csv)
+                untidy_phones(g, book, used, as_csv)
             if totals:
-                _add_totals(book)
-        for sheet_name, index, column, code, note in book._marks:
-            sheet = book.sheets[sheet_name]
-            row = 0 if index < 0 else sheet.header_row + 1 + index
-            (book.problems if code else book.untidy).append(Problem(sheet_name, row, column, code, note))
-        book._marks.clear()
+                add_totals_row(book)
+        book.place_marks()
         books.append(book)
     return books
 

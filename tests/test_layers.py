@@ -27,7 +27,8 @@ LAYERS: list[set[str]] = [
     {"classify", "segments", "plan", "plan_clients", "plan_tasks", "followups", "history", "enrich", "branch_index", "cache", "placing"},
     # 3. outputs: workbooks, .ics, templates, the sample, site pages and the site
     {"xlsx_writer", "workbook", "workbook_activity", "workbook_calendar", "workbook_clients",
-     "workbook_today", "workbook_help", "roundtrip", "ics", "branch_workbook", "template", "sample", "sample_words", "sample_branch",
+     "workbook_today", "workbook_help", "roundtrip", "ics", "branch_workbook", "template",
+     "sample", "sample_books", "sample_draws", "sample_problems", "sample_words", "sample_branch",
      "dashboards", "history_pages", "branch_pages", "activity_pages", "segment_pages", "standards",
      "site_render", "site_engines", "site", "site_pages"},
     # 4. a whole run
