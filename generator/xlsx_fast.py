@@ -1,0 +1,127 @@
+"""A faster sheet-data writer for xlsxwriter worksheets, with the same bytes.
+
+xlsxwriter writes every cell of a sheet at close through ``Worksheet._write_cell``: an
+attribute list, a class-name test, an escape check per attribute, one file write per
+cell. For Pasture's big sheets (~75,000 cells per agent workbook) that loop, and
+``_calculate_spans`` (which scans every column of every row), are a fifth of the
+workbook's CPU. :class:`FastWorksheet` writes the same XML, a row at a time, for the
+cell kinds Pasture writes (text, number, date, blank) and hands any other kind back to
+xlsxwriter's own method, in order. ``tests/test_xlsx_fast.py`` writes workbooks with and
+without it and requires every part of the two files to be byte for byte equal.
+
+It relies on xlsxwriter internals (the cell table and its tuples), so it is used only
+with the xlsxwriter versions it was checked against (:data:`CHECKED_VERSIONS`); any
+other version, and constant-memory mode, take xlsxwriter's own path.
+"""
+
+from __future__ import annotations
+
+import xlsxwriter
+from xlsxwriter import worksheet as _ws
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
+
+__all__ = ["CHECKED_VERSIONS", "FastWorksheet", "worksheet_class"]
+
+# Versions whose _write_rows/_write_cell/_calculate_spans this module reproduces.
+CHECKED_VERSIONS = frozenset({"3.3.1"})
+
+_STRING = getattr(_ws, "CellStringTuple", None)
+_NUMBER = getattr(_ws, "CellNumberTuple", None)
+_DATETIME = getattr(_ws, "CellDatetimeTuple", None)
+_BLANK = getattr(_ws, "CellBlankTuple", None)
+
+
+class FastWorksheet(Worksheet):
+    """An xlsxwriter Worksheet whose cells are serialised by a tighter loop (same XML)."""
+
+    def _calculate_spans(self) -> None:
+        # As xlsxwriter's: per block of 16 rows, the first and last used column (1-based),
+        # from cells and comments; found from each row's keys instead of a column scan.
+        spans: dict[int, str] = {}
+        span_min: int | None = None
+        span_max = 0
+        table, comments, rowmax = self.table, self.comments, self.dim_rowmax
+        colmin, colmax = self.dim_colmin, self.dim_colmax
+        for row_num in range(self.dim_rowmin, rowmax + 1):
+            for used in (table.get(row_num), comments.get(row_num)):
+                if used:
+                    low, high = min(used), max(used)
+                    if low < colmin or high > colmax:  # xlsxwriter only scans the dimensions
+                        inside = [c for c in used if colmin <= c <= colmax]
+                        if not inside:
+                            continue
+                        low, high = min(inside), max(inside)
+                    if span_min is None:
+                        span_min, span_max = low, high
+                    else:
+                        span_min, span_max = min(span_min, low), max(span_max, high)
+            if (row_num + 1) % 16 == 0 or row_num == rowmax:
+                if span_min is not None:
+                    spans[int(row_num / 16)] = f"{span_min + 1}:{span_max + 1}"
+                    span_min = None
+        self.row_spans = spans
+
+    def _write_rows(self) -> None:
+        if self.constant_memory:
+            super()._write_rows()
+            return
+        self._calculate_spans()
+        write = self.fh.write
+        table, row_info, comments, row_spans = self.table, self.row_info, self.comments, self.row_spans
+        colmin, colmax = self.dim_colmin, self.dim_colmax
+        names: dict[int, str] = {}
+        xf: dict[int, int] = {}
+        chunk: list[str] = []
+        for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
+            cells = table.get(row_num)
+            if not cells and row_num not in row_info and row_num not in comments:
+                continue
+            span = row_spans.get(int(row_num / 16))
+            info = row_info.get(row_num)
+            if not cells:
+                self._write_empty_row(row_num, span, info)
+                continue
+            self._write_row(row_num, span, info)
+            row_format = info.row_format if info is not None else None
+            r = str(row_num + 1)
+            for col_num in sorted(cells):
+                if col_num < colmin or col_num > colmax:
+                    continue  # xlsxwriter's loop never reaches these either
+                cell = cells[col_num]
+                kind = cell.__class__
+                if kind is not _STRING and kind is not _NUMBER and kind is not _DATETIME and kind is not _BLANK:
+                    if chunk:
+                        write("".join(chunk))
+                        chunk.clear()
+                    self._write_cell(row_num, col_num, cell)
+                    continue
+                name = names.get(col_num)
+                if name is None:
+                    name = names[col_num] = xl_col_to_name(col_num)
+                fmt = cell.format or row_format
+                if fmt is None and col_num in self.col_info:
+                    fmt = self.col_info[col_num].column_format
+                if fmt is not None:
+                    index = xf.get(id(fmt))
+                    if index is None:
+                        index = xf[id(fmt)] = fmt._get_xf_index()
+                    attr = f'<c r="{name}{r}" s="{index}"'
+                else:
+                    attr = f'<c r="{name}{r}"'
+                if kind is _STRING:
+                    chunk.append(f'{attr} t="s"><v>{cell.string}</v></c>')
+                elif kind is _BLANK:
+                    chunk.append(attr + "/>")
+                else:
+                    chunk.append(f"{attr}><v>{cell.number:.16G}</v></c>")
+            chunk.append("</row>")
+            write("".join(chunk))
+            chunk.clear()
+
+
+def worksheet_class() -> type[Worksheet]:
+    """The worksheet class to use with the installed xlsxwriter."""
+    if xlsxwriter.__version__ in CHECKED_VERSIONS and None not in (_STRING, _NUMBER, _DATETIME, _BLANK):
+        return FastWorksheet
+    return Worksheet
