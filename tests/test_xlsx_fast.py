@@ -38,6 +38,7 @@ def every_cell_kind(path: Path, cls: type[Worksheet], options: dict | None = Non
     """Cells of every kind xlsxwriter stores, with cell, row and column formats, gaps,
     rows with only a height or a format, comments, links and rows past 16 (spans)."""
     wb = xlsxwriter.Workbook(str(path), options or WORKBOOK_OPTIONS)
+    wb.set_properties({"created": datetime(2026, 11, 23)})  # else "now": two files a second apart differ
     ws = wb.add_worksheet("全部", worksheet_class=cls)
     bold, money = wb.add_format({"bold": True}), wb.add_format({"num_format": "#,##0.00"})
     ws.set_column(3, 3, 12, money)  # a column format for cells that have none
@@ -77,6 +78,7 @@ def test_constant_memory_takes_xlsxwriters_path(tmp_path: Path) -> None:
     options = {**WORKBOOK_OPTIONS, "constant_memory": True}
     for name, cls in (("fast.xlsx", FastWorksheet), ("plain.xlsx", Worksheet)):
         wb = xlsxwriter.Workbook(str(tmp_path / name), options)
+        wb.set_properties({"created": datetime(2026, 11, 23)})
         ws = wb.add_worksheet("表", worksheet_class=cls)
         for r in range(30):
             ws.write_row(r, 0, [f"文本{r}", r, date(2026, 1, 1 + r % 28)])
