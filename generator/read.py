@@ -1,7 +1,8 @@
 """Sources in, :class:`~generator.models.RawBook` out: read their sheets.
 
-Finding the sources is :mod:`generator.sources`, the workbook guards are
-:mod:`generator.zipguard`, CSV bytes are :mod:`generator.read_csv`; ``discover`` and
+Finding the sources is :mod:`generator.sources`, opening a workbook (the guards of
+:mod:`generator.zipguard`, calamine, closing) is :mod:`generator.xlsx_open`, CSV bytes are
+:mod:`generator.read_csv`; ``discover`` and
 ``Source`` are re-exported here for callers that only know the reader.
 
 Values are handed over as the file holds them, unvalidated: Excel cells keep their
@@ -19,8 +20,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from python_calamine import CalamineWorkbook
-
 from .issues import make_issue
 from .models import CellNote, RawBook, RawSheet
 from .parse import is_blank
@@ -36,9 +35,10 @@ from .schema import (
 from . import zipguard
 from .sheet_reader import blank_row, find_header_row
 from .read_csv import csv_rows, load_csv_group
-from .sources import EXCEL_SUFFIXES, Source, csv_parts, discover, readable_name, sheet_for
+from .sources import Source, csv_parts, discover, readable_name, sheet_for
 from .xlsx_cells import cell_notes
-from .zipguard import UnreadableFile, check_zip
+from .xlsx_open import open_xlsx, sheet_cells
+from .zipguard import UnreadableFile
 
 __all__ = ["Source", "UnreadableFile", "discover", "find_header", "read_source"]
 
@@ -93,14 +93,7 @@ def _add_sheet(book: RawBook, sheet: Sheet, title: str, rows: Iterable[list[Any]
 
 
 def _read_workbook(path: Path, book: RawBook) -> list[str]:
-    if path.suffix.lower() not in EXCEL_SUFFIXES:
-        raise UnreadableFile("file-unreadable", f"不支持 {path.suffix or '无扩展名'} 文件，请另存为 .xlsx")
-    formula_parts = check_zip(path)
-    try:
-        wb = _open_workbook(path)
-    except Exception as exc:  # calamine raises its own error types for broken parts
-        raise UnreadableFile("file-unreadable", f"文件已损坏或不是 Excel 格式（{exc.__class__.__name__}）") from exc
-    try:
+    with open_xlsx(path) as (wb, formula_parts):
         titles = list(wb.sheet_names)
         data = {title: sheet for title in titles if (sheet := sheet_for(title)) is not None}
         notes = cell_notes(path, formula_parts, data) if formula_parts and data else {}
@@ -110,10 +103,7 @@ def _read_workbook(path: Path, book: RawBook) -> list[str]:
                 book.other_sheets.append(title)
                 if title not in KEPT_SHEETS:
                     continue
-            # skip_empty_area=False keeps row 0 = Excel row 1 and cell 0 = column A,
-            # so the row numbers and letters in issues point at the right cells.
-            rows = wb.get_sheet_by_name(title).to_python(skip_empty_area=False)
-            cells = [[None if v == "" else v for v in row] for row in rows]
+            cells = sheet_cells(wb, title)
             if sheet is not None:
                 _add_sheet(book, sheet, title, cells, notes.get(title, ()))
             elif normalize_header(title) != _AGENT:
@@ -122,21 +112,6 @@ def _read_workbook(path: Path, book: RawBook) -> list[str]:
                 book.agent_kv = _agent_kv(cells)
                 book.kept_sheets[AGENT_SHEET] = cells
         return titles
-    except UnreadableFile:
-        raise
-    except Exception as exc:
-        raise UnreadableFile("file-unreadable", f"文件已损坏或不是 Excel 格式（{exc.__class__.__name__}）") from exc
-    finally:
-        wb.close()  # release the handle now: Windows cannot move an open file
-
-
-def _open_workbook(path: Path) -> CalamineWorkbook:
-    try:
-        str(path).encode("utf-8")
-    except UnicodeEncodeError:  # a name that is not UTF-8: calamine takes only text paths
-        with path.open("rb") as fh:
-            return CalamineWorkbook.from_filelike(fh)
-    return CalamineWorkbook.from_path(str(path))
 
 
 def _read_csv_group(source: Source, book: RawBook) -> list[str]:

@@ -36,15 +36,14 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
-from python_calamine import CalamineWorkbook
-
 from .issues import Issue, RowCount, make_issue
 from .parse import ValueProblem, clean_text, is_blank
 from .rules import Rules
 from .schema import column_letter, normalize_header
 from .sheet_reader import BRANCH_TOTAL_WORDS, DataRow, RowTally, data_rows, find_header_row, totals_word
 from .sources import EXCEL_SUFFIXES
-from .zipguard import UnreadableFile, check_zip
+from .xlsx_open import calamine_workbook, open_xlsx, sheet_cells
+from .zipguard import UnreadableFile
 
 __all__ = [
     "SURVEY_SHEET", "COMPLAINTS_SHEET", "BRANCH_ISSUE_CODES", "BranchKind", "branch_file_kind",
@@ -134,9 +133,11 @@ def branch_file_kind(path: Path) -> BranchKind | None:
     names = _sheet_names(path)
     if names is None:
         try:
-            names = CalamineWorkbook.from_path(str(path)).sheet_names
+            wb = calamine_workbook(path)
         except Exception:  # broken or not a workbook: not ours to judge
             return None
+        names = wb.sheet_names
+        wb.close()
     folded = {normalize_header(n) for n in names}
     for kind, aliases in _KIND_SHEETS.items():
         if folded & {normalize_header(a) for a in aliases}:
@@ -165,24 +166,17 @@ def _sheet_names(path: Path) -> list[str] | None:
 
 
 def read_branch_sheet(path: Path, kind: BranchKind) -> tuple[str, list[list[Any]]]:
-    """(worksheet title, cells) of a branch file's data sheet; raises UnreadableFile."""
+    """(worksheet title, cells) of a branch file's data sheet; raises UnreadableFile.
+
+    Opened like an agent book (:func:`generator.xlsx_open.open_xlsx`): same guards, same
+    messages for a file we cannot read, names that are not UTF-8 read, the file closed."""
     path = Path(path)
-    if path.suffix.lower() not in EXCEL_SUFFIXES:
-        raise UnreadableFile("file-unreadable", f"不支持 {path.suffix or '无扩展名'} 文件，请另存为 .xlsx")
-    check_zip(path)
-    try:
-        wb = CalamineWorkbook.from_path(str(path))
+    with open_xlsx(path) as (wb, _):
         wanted = {normalize_header(a) for a in _KIND_SHEETS[kind]}
         title = next((t for t in wb.sheet_names if normalize_header(t) in wanted), None)
         if title is None:
             raise UnreadableFile("no-data-sheets", "、".join(wb.sheet_names) or "无")
-        # skip_empty_area=False keeps row 0 = Excel row 1, as in read.py.
-        rows = wb.get_sheet_by_name(title).to_python(skip_empty_area=False)
-    except UnreadableFile:
-        raise
-    except Exception as exc:
-        raise UnreadableFile("file-unreadable", f"文件已损坏或不是 Excel 格式（{exc.__class__.__name__}）") from exc
-    return title, [[None if v == "" else v for v in row] for row in rows]
+        return title, sheet_cells(wb, title)
 
 
 # ---------------------------------------------------------------------------- values

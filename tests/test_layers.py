@@ -20,7 +20,7 @@ LAYERS: list[set[str]] = [
     {"exits", "fsutil", "safety", "zipguard", "issues", "models", "parse", "schema", "rules", "lunar",
      "pagekit", "glossary", "runargs"},
     # 1. reading and per-book facts: files → validated books, branch sheets
-    {"sheet_reader", "sources", "read_csv", "xlsx_cells", "read", "validate", "premiums", "clients",
+    {"sheet_reader", "sources", "read_csv", "xlsx_cells", "xlsx_open", "read", "validate", "premiums", "clients",
      "occasions", "referrals", "activity", "audience", "campaign", "integrity", "cve", "survey",
      "complaints"},
     # 2. judging and planning over books; memory of earlier runs
