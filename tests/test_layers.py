@@ -26,7 +26,7 @@ LAYERS: list[set[str]] = [
     # 2. judging and planning over books; memory of earlier runs
     {"classify", "segments", "plan", "plan_clients", "plan_tasks", "followups", "history", "enrich", "branch_index", "cache", "placing"},
     # 3. outputs: workbooks, .ics, templates, the sample, site pages and the site
-    {"xlsx_writer", "workbook", "workbook_activity", "workbook_calendar", "workbook_clients",
+    {"xlsx_writer", "xlsx_fast", "workbook", "workbook_activity", "workbook_calendar", "workbook_clients",
      "workbook_today", "workbook_help", "roundtrip", "ics", "branch_workbook", "template",
      "sample", "sample_books", "sample_draws", "sample_problems", "sample_words", "sample_branch",
      "dashboards", "history_pages", "branch_pages", "activity_pages", "segment_pages", "standards",
