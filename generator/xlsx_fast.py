@@ -16,20 +16,24 @@ other version, and constant-memory mode, take xlsxwriter's own path.
 
 from __future__ import annotations
 
+from typing import Any
+
 import xlsxwriter
 from xlsxwriter import worksheet as _ws
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
-__all__ = ["CHECKED_VERSIONS", "FastWorksheet", "worksheet_class"]
+__all__ = ["CHECKED_VERSIONS", "CellBlank", "CellDatetime", "CellNumber", "CellString", "FastWorksheet",
+           "worksheet_class"]
 
 # Versions whose _write_rows/_write_cell/_calculate_spans this module reproduces.
 CHECKED_VERSIONS = frozenset({"3.3.1"})
 
-_STRING = getattr(_ws, "CellStringTuple", None)
-_NUMBER = getattr(_ws, "CellNumberTuple", None)
-_DATETIME = getattr(_ws, "CellDatetimeTuple", None)
-_BLANK = getattr(_ws, "CellBlankTuple", None)
+# xlsxwriter's stored cells; Cells._store_row (xlsx_writer) stores these directly.
+CellString: Any = getattr(_ws, "CellStringTuple", None)
+CellNumber: Any = getattr(_ws, "CellNumberTuple", None)
+CellDatetime: Any = getattr(_ws, "CellDatetimeTuple", None)
+CellBlank: Any = getattr(_ws, "CellBlankTuple", None)
 
 
 class FastWorksheet(Worksheet):
@@ -90,7 +94,7 @@ class FastWorksheet(Worksheet):
                     continue  # xlsxwriter's loop never reaches these either
                 cell = cells[col_num]
                 kind = cell.__class__
-                if kind is not _STRING and kind is not _NUMBER and kind is not _DATETIME and kind is not _BLANK:
+                if kind is not CellString and kind is not CellNumber and kind is not CellDatetime and kind is not CellBlank:
                     if chunk:
                         write("".join(chunk))
                         chunk.clear()
@@ -109,9 +113,9 @@ class FastWorksheet(Worksheet):
                     attr = f'<c r="{name}{r}" s="{index}"'
                 else:
                     attr = f'<c r="{name}{r}"'
-                if kind is _STRING:
+                if kind is CellString:
                     chunk.append(f'{attr} t="s"><v>{cell.string}</v></c>')
-                elif kind is _BLANK:
+                elif kind is CellBlank:
                     chunk.append(attr + "/>")
                 else:
                     chunk.append(f"{attr}><v>{cell.number:.16G}</v></c>")
@@ -122,6 +126,6 @@ class FastWorksheet(Worksheet):
 
 def worksheet_class() -> type[Worksheet]:
     """The worksheet class to use with the installed xlsxwriter."""
-    if xlsxwriter.__version__ in CHECKED_VERSIONS and None not in (_STRING, _NUMBER, _DATETIME, _BLANK):
+    if xlsxwriter.__version__ in CHECKED_VERSIONS and None not in (CellString, CellNumber, CellDatetime, CellBlank):
         return FastWorksheet
     return Worksheet

@@ -24,7 +24,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from .fsutil import atomic_write
 from .models import Record
-from .xlsx_fast import worksheet_class
+from .xlsx_fast import CellBlank, CellDatetime, CellNumber, CellString, FastWorksheet, worksheet_class
 from .safety import QUOTE_RISK_FIRST, needs_quote_prefix
 
 __all__ = ["STYLES", "WORKBOOK_OPTIONS", "CellStyle", "Cells", "Col", "atomic_workbook", "setup_table"]
@@ -69,6 +69,10 @@ STYLES: dict[str, dict[str, Any]] = {
 }
 
 
+# Text longer than this may pass Excel's 32,767 UTF-16 units; xlsxwriter checks and cuts it.
+_SHORT_TEXT = 32_767 // 2
+
+
 @dataclass(frozen=True)
 class CellStyle:
     """One column's formats: text as is, text with a quote prefix, dates, datetimes."""
@@ -89,6 +93,7 @@ class Cells:
         # call arguments because put() asks for a format once per cell.
         self._formats: dict[tuple[tuple[str, ...], bool], Format | None] = {}
         self._calls: dict[tuple[tuple[str | None, ...], bool], Format | None] = {}
+        self._date_numbers: dict[date, float] = {}  # Excel serial of each date (_store_row)
 
     def fmt(self, *styles: str | None, quote: bool = False) -> Format | None:
         """The cached Format for a combination of named styles (None for plain cells)."""
@@ -151,6 +156,9 @@ class Cells:
 
         Text takes the same path as in :meth:`put`; other types fall back to it.
         """
+        if ws.__class__ is FastWorksheet and not ws.constant_memory and 0 <= row < ws.xls_rowmax:
+            self._store_row(ws, row, values, styles)
+            return
         # Measured (bench/README.md): the public write_* methods re-check their arguments for
         # "A1" notation on every call; these rows are always (row, col), so call the methods
         # behind them (same checks, same stored cells) when this xlsxwriter has them.
@@ -171,6 +179,47 @@ class Cells:
                 write_number(row, col, float(value), style.plain)
             elif value is not None or style.plain is not None:
                 self.put(ws, row, col, value, *style.styles)
+
+    def _store_row(self, ws: Worksheet, row: int, values: Sequence[Any], styles: Sequence[CellStyle]) -> None:
+        """:meth:`put_row` storing text, dates, numbers and blanks in xlsxwriter's cell
+        table directly (what ``_write_string`` & co. store, in the same order, so the same
+        shared strings), the row's dimensions checked once; anything else through :meth:`put`.
+        ``tests/test_xlsx_fast.py`` checks the file is byte for byte the same."""
+        cells = ws.table[row]
+        shared = ws.str_table._get_shared_string_index
+        dates = self._date_numbers
+        first = last = -1
+        for col, value in enumerate(values):
+            style = styles[col]
+            kind = value.__class__
+            if kind is str:
+                if not value:
+                    if style.plain is None:
+                        continue
+                    cells[col] = CellBlank(style.plain)
+                elif len(value) > _SHORT_TEXT:  # xlsxwriter's length check and truncation
+                    self.put(ws, row, col, value, *style.styles)
+                    continue
+                else:
+                    quote = value[0] in QUOTE_RISK_FIRST and needs_quote_prefix(value)
+                    cells[col] = CellString(shared(value), style.quoted if quote else style.plain)
+            elif kind is date:
+                number = dates.get(value)
+                if number is None:
+                    number = dates[value] = ws._convert_date_time(value)
+                cells[col] = CellDatetime(number, style.date or ws.default_date_format)
+            elif (kind is float or kind is int) and math.isfinite(value):
+                cells[col] = CellNumber(float(value), style.plain)
+            else:
+                if value is not None or style.plain is not None:
+                    self.put(ws, row, col, value, *style.styles)
+                continue
+            if first < 0:
+                first = col
+            last = col
+        if first >= 0:
+            ws._check_dimensions(row, first)
+            ws._check_dimensions(row, last)
 
     def link(self, ws: Worksheet, row: int, col: int, target: str, text: str) -> None:
         """An internal hyperlink (``'成交客户'!A7``) showing ``text``."""

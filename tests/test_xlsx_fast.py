@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zipfile
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,35 @@ def every_cell_kind(path: Path, cls: type[Worksheet], options: dict | None = Non
 def test_every_cell_kind_same_bytes(tmp_path: Path, options: dict) -> None:
     every_cell_kind(tmp_path / "fast.xlsx", FastWorksheet, options)
     every_cell_kind(tmp_path / "plain.xlsx", Worksheet, options)
+    assert_same_parts(tmp_path / "fast.xlsx", tmp_path / "plain.xlsx")
+
+
+def put_rows(path: Path, cls: type[Worksheet]) -> None:
+    """Cells.put_row with every kind of value a sheet hands it (stored directly on
+    FastWorksheet, through xlsxwriter's write methods on a plain Worksheet)."""
+    with xlsx_writer.atomic_workbook(path, created=TODAY) as wb:
+        wb.worksheet_class = cls
+        cells = xlsx_writer.Cells(wb)
+        ws = wb.add_worksheet("行")
+        styles = [cells.style(s) for s in (None, "wrap", "money", "date", None, "center", None, None)]
+        rows = [
+            ["文本", "=HYPERLINK(\"x\")", 12.5, date(2026, 1, 31), 7, "", None, True],
+            ["+86 138", "", float("nan"), datetime(2026, 3, 1, 8, 0), Decimal("1.10"), "@x", "-1", 0],
+            ["长" * 40_000, "😀" * 17_000, 3, date(1900, 2, 28), float("inf"), "x", "", None],
+            [None, None, None, None, None, None, None, None],
+            ["", "", "", "", "", "", "", ""],
+        ]
+        for r, row in enumerate(rows, start=1):
+            cells.put_row(ws, r * 3, row, styles)
+        cells.put_row(ws, 1_048_576, ["越界"] * 8, styles)  # past Excel's last row: not stored
+        only = wb.add_worksheet("只有文本和数字")  # nothing but put_row sets its dimensions
+        cells.put_row(only, 4, [None, "右", 2.0, None], [cells.style()] * 4)
+        cells.put_row(only, 2, ["", "左", None, "更右"], [cells.style()] * 4)
+
+
+def test_put_row_same_bytes(tmp_path: Path) -> None:
+    put_rows(tmp_path / "fast.xlsx", FastWorksheet)
+    put_rows(tmp_path / "plain.xlsx", Worksheet)
     assert_same_parts(tmp_path / "fast.xlsx", tmp_path / "plain.xlsx")
 
 
