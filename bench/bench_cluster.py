@@ -143,9 +143,11 @@ def child(spec: dict[str, Any]) -> None:
                    scheduler=spec.get("scheduler"), history=spec["history"], use_cache=spec["cache"],
                    site=spec["site"])
     wall = time.perf_counter() - start
+    agents = getattr(result, "agents", None)  # RunResult.agents (AgentResult); .books before
+    agents = result.books if agents is None else agents
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     print(json.dumps({
-        "wall": wall, "agents": len(result.books), "exit_code": result.exit_code,
+        "wall": wall, "agents": len(agents), "exit_code": result.exit_code,
         "rss_main_mb": me.ru_maxrss / 1024, "rss_pool_worker_mb": kids.ru_maxrss / 1024,
         "cpu_main": me.ru_utime + me.ru_stime, "cpu_children": kids.ru_utime + kids.ru_stime,
         "wire": wire_counts() if sizes is not None else None, "sizes": sizes,
@@ -235,6 +237,30 @@ def compare_outputs(a: Path, b: Path) -> dict[str, int]:
 
 # --- the benchmark ------------------------------------------------------------------------
 
+class HeldResults:
+    """Polls the scheduler (in this process) for the most task results the workers hold at
+    once: results stay in a worker's memory while the client holds their futures."""
+
+    def __init__(self, scheduler: Any) -> None:
+        import threading
+
+        self.peak, self._scheduler, self._done = 0, scheduler, threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+
+    def _poll(self) -> None:
+        while not self._done.wait(0.2):
+            try:
+                held = sum(len(ws.has_what) for ws in list(self._scheduler.workers.values()))
+            except RuntimeError:  # changed while we counted
+                continue
+            self.peak = max(self.peak, held)
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+
 def cluster_build(label: str, books: Path, out: Path, history: Path | None, **spec: Any) -> dict[str, Any]:
     """A fresh two-worker LocalCluster, one build on it, every process's counters read."""
     from distributed import Client, LocalCluster
@@ -244,9 +270,12 @@ def cluster_build(label: str, books: Path, out: Path, history: Path | None, **sp
             Client(cluster) as helper:
         helper.run(install_wire_counter)
         sched0, workers0 = wire_counts(), helper.run(worker_stats)
+        held = HeldResults(cluster.scheduler)
         res = run_child(label, books=books, out=out, history=history, scheduler=cluster.scheduler_address, **spec)
+        held.stop()
         sched1, workers1 = wire_counts(), helper.run(worker_stats)
     res["scheduler_wire"] = {k: sched1[k] - sched0[k] for k in sched0}
+    res["held_peak"] = held.peak
     res["workers"] = {
         w: {"rss_mb": s["rss_mb"], "cpu": s["cpu"] - workers0[w]["cpu"],
             "transfer_out": s["transfer_out"] - workers0[w]["transfer_out"],
@@ -323,6 +352,7 @@ def summarise(row: dict[str, Any]) -> dict[str, float]:
         "result_pickled_mean": sum(sizes.get("results") or [0]) / max(1, len(sizes.get("results") or [])),
         "scatter_pickled_total": sum(sizes.get("scatter") or [0]),
         "scatters": len(sizes.get("scatter") or []),
+        "results_held_peak": remote.get("held_peak", 0),
     }
 
 
@@ -354,10 +384,11 @@ def main() -> None:
             "rss_main_local", "rss_pool_worker", "rss_main_cluster", "rss_cluster_worker",
             "scheduler_bytes_per_agent", "client_sent_per_agent", "client_received_per_agent",
             "workers_sent_per_agent", "dask_transfer_out_per_agent", "job_pickled_max", "result_pickled_mean",
-            "scatter_pickled_total", "scatters"]
+            "scatter_pickled_total", "scatters", "results_held_peak"]
     table = [summarise(r) for r in rows]
     for col in cols:
-        print(f"{col:>28}: " + "  ".join(f"{t[col]:>12,.1f}" for t in table))
+        print(f"{col:>28}: " + "  ".join(f"{t[col]:>12.3f}" if abs(t[col]) < 10 else f"{t[col]:>12,.0f}"
+                                         for t in table))
     for r in rows:
         for key in ("rebuild_unchanged", "rebuild_one", "rebuild_one_cluster", "rebuild_one_site"):
             if key in r:

@@ -281,8 +281,11 @@ def _run_on_dask(jobs: list[Job], scheduler: str, shared_history: Any = None) ->
         shared = client.scatter([shared_history], broadcast=True)[0] if shared_history is not None else None
         # pure=False: each job writes files, so never dedupe or cache it on the cluster.
         futures = client.map(run_job, jobs, shared_history=shared, pure=False)
-        for future in futures:  # in job order, so names and reports stay deterministic
-            yield future.result()
+        futures.reverse()  # popped from the end: in job order, so names and reports stay deterministic
+        while futures:
+            # A result stays in a worker's memory while its future lives: drop each once read,
+            # so workers hold a few results at a time, not the whole branch (flat in N).
+            yield futures.pop().result()
 
 
 def default_jobs() -> int:
