@@ -70,7 +70,8 @@ def run_build(books: Path, out: Path, jobs: int, site: bool, fresh: bool = True,
         "'rss_main_mb':resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024,"
         "'rss_worker_mb':resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024,\n"
         "'cpu':sum(getattr(resource.getrusage(w),a) for w in (resource.RUSAGE_SELF,resource.RUSAGE_CHILDREN)"
-        " for a in ('ru_utime','ru_stime'))}))\n"
+        " for a in ('ru_utime','ru_stime')),"
+        "'cpu_main':sum(getattr(resource.getrusage(resource.RUSAGE_SELF),a) for a in ('ru_utime','ru_stime'))}))\n"
     )
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False)
@@ -220,7 +221,9 @@ def main() -> None:
               f"copy floor {copy:.3f}s → {cpu / copy:.2f}× the copy floor", flush=True)
         if args.cpu_only:
             stages = ", ".join(f"{k} {v:.1f}s" for k, v in sorted(med["stages"].items()))
-            print(f"per-stage CPU (summed over agents): {stages}")
+            print(f"per-stage wall in the workers (summed over agents): {stages}")
+            print(f"CPU per agent: main process {med['cpu_main'] / n:.3f}s (index, history, report.json, "
+                  f"branch.xlsx, site), workers and site engine {(med['cpu'] - med['cpu_main']) / n:.3f}s")
             continue
         floors = floor(books, out, args.jobs, args.floor_repeat or max(1, min(args.repeat, 3)))
         print(f"  [{n} agents] floor runs: {', '.join(f'{f:.2f}s' for f in floors)}", flush=True)

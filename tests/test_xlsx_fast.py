@@ -68,7 +68,7 @@ def every_cell_kind(path: Path, cls: type[Worksheet], options: dict | None = Non
     wb.close()
 
 
-@pytest.mark.parametrize("options", [WORKBOOK_OPTIONS, {**WORKBOOK_OPTIONS, "in_memory": True}])
+@pytest.mark.parametrize("options", [WORKBOOK_OPTIONS, {**WORKBOOK_OPTIONS, "in_memory": False}])
 def test_every_cell_kind_same_bytes(tmp_path: Path, options: dict) -> None:
     every_cell_kind(tmp_path / "fast.xlsx", FastWorksheet, options)
     every_cell_kind(tmp_path / "plain.xlsx", Worksheet, options)
@@ -105,7 +105,7 @@ def test_put_row_same_bytes(tmp_path: Path) -> None:
 
 
 def test_constant_memory_takes_xlsxwriters_path(tmp_path: Path) -> None:
-    options = {**WORKBOOK_OPTIONS, "constant_memory": True}
+    options = {**WORKBOOK_OPTIONS, "in_memory": False, "constant_memory": True}  # in_memory would turn it off
     for name, cls in (("fast.xlsx", FastWorksheet), ("plain.xlsx", Worksheet)):
         wb = xlsxwriter.Workbook(str(tmp_path / name), options)
         wb.set_properties({"created": datetime(2026, 11, 23)})
