@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["build", "load_rules", "process_source", "report_dict", "Rules", "RulesError", "validate"]
+__all__ = ["AgentResult", "build", "BuildSettings", "load_rules", "process_source", "report_dict", "Rules", "RulesError",
+           "SETTINGS", "validate"]
 __version__ = "0.1.0"
 
 _LAZY = {
     "build": "pipeline", "validate": "pipeline", "process_source": "pipeline", "report_dict": "pipeline",
-    "load_rules": "rules", "Rules": "rules", "RulesError": "rules",
+    "load_rules": "rules", "Rules": "rules", "RulesError": "rules", "AgentResult": "models",
+    "BuildSettings": "settings", "SETTINGS": "settings",
 }
 
 

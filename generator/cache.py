@@ -21,12 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from .fsutil import atomic_write
-from .issues import Issue, RowCount
-from .models import AgentInfo, Book
+from .models import AgentResult
 from .read import Source
 from .rules import Rules
 
-FORMAT = 2  # 2: phones and history rows moved to the branch index
+FORMAT = 3  # 2: phones and history rows moved to the branch index; 3: AgentResult
 
 
 @lru_cache(maxsize=1)
@@ -39,36 +38,6 @@ def code_hash() -> str:
             h.update(path.relative_to(root).as_posix().encode())
             h.update(path.read_bytes())
     return h.hexdigest()
-
-
-def book_to_json(book: Book) -> dict[str, Any]:
-    """The slim book (no client rows) as JSON-ready data."""
-    return {
-        "source": book.source,
-        "agent": vars(book.agent),
-        "status": book.status,
-        "issues": [i.to_dict() for i in book.issues],
-        "rows": {k: v.to_dict() for k, v in book.rows.items()},
-        "kpis": book.kpis,
-        "output": book.output,
-        "calendar_output": book.calendar_output,
-        # Phones and history rows are not here: they live in the branch index.
-        "extras": book.extras,
-    }
-
-
-def book_from_json(data: dict[str, Any]) -> Book:
-    return Book(
-        source=data["source"],
-        agent=AgentInfo(**data["agent"]),
-        status=data["status"],
-        issues=[Issue(**i) for i in data["issues"]],
-        rows={k: RowCount(**v) for k, v in data["rows"].items()},
-        kpis=data["kpis"],
-        output=data["output"],
-        calendar_output=data.get("calendar_output"),
-        extras=data.get("extras") or {},
-    )
 
 
 class AgentCache:
@@ -91,16 +60,16 @@ class AgentCache:
     def _path(self, source: Source) -> Path:
         return self.folder / (hashlib.sha1(source.display.encode("utf-8")).hexdigest() + ".json")
 
-    def get(self, source: Source, key: str) -> Book | None:
-        """The cached slim book, or None when absent, stale or unreadable."""
+    def get(self, source: Source, key: str) -> AgentResult | None:
+        """The cached result, or None when absent, stale or unreadable."""
         try:
             data = json.loads(self._path(source).read_text(encoding="utf-8"))
             if data.get("key") != key:
                 return None
-            return book_from_json(data["book"])
+            return AgentResult.from_json(data["result"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def put(self, source: Source, key: str, book: Book) -> None:
+    def put(self, source: Source, key: str, result: AgentResult) -> None:
         with atomic_write(self._path(source)) as tmp, tmp.open("w", encoding="utf-8") as fh:
-            json.dump({"key": key, "book": book_to_json(book)}, fh, ensure_ascii=False, default=str)
+            json.dump({"key": key, "result": result.to_json()}, fh, ensure_ascii=False, default=str)

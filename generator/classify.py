@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from .clients import assign_keys, group_clients, latest, true_ratings, warn_conflicts
-from .models import Book, Record
+from .models import Book, Kpis, Record
 from .premiums import annual_premium, single_premium
 from .rules import Rules
 from .schema import normalize_header
@@ -132,7 +132,7 @@ def _referrers(book: Book) -> set[str]:
     return found
 
 
-def compute_kpis(book: Book, rules: Rules, policies: dict[str, list[Record]], referrers: set[str]) -> dict[str, Any]:
+def compute_kpis(book: Book, rules: Rules, policies: dict[str, list[Record]], referrers: set[str]) -> Kpis:
     closed_grades = {g.grade: 0 for g in rules.grading["closed"]}
     prospect_grades = {g.grade: 0 for g in rules.grading["prospect"]}
     quadrants = {q: 0 for q in rules.experiences.matrix}

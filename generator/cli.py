@@ -24,6 +24,7 @@ from .cli_zh import chinese_click
 from .models import RunResult, status_label
 from .rules import DEFAULT_RULES_PATH, Rules, RulesError, load_rules
 from .runargs import RunArgumentError, check_run_date
+from .settings import SETTING, BuildSettings
 
 STATUS_COLOUR = {"通过": "green", "有警告": "yellow", "有问题": "yellow", "无法使用": "red"}
 SEVERITY_TEXT = {"error": "[red]错误[/]", "warning": "[yellow]警告[/]"}
@@ -77,18 +78,21 @@ def _load_rules(path: Path | None) -> Rules:
         raise UsageProblem(str(exc)) from exc
 
 
+def setting(name: str, *decls: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A Click option for the build setting ``name``: its help and default come from
+    the one table of settings (:data:`generator.settings.SETTINGS`)."""
+    spec = SETTING[name]
+    kwargs.setdefault("default", spec.default)
+    return click.option(*decls, help=spec.help, **kwargs)
+
+
 def rules_option(fn: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--rules", "rules_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-        help="规则文件（YAML），代替内置的默认规则。",
-    )(fn)
+    return setting("rules_path", "--rules", "rules_path",
+                   type=click.Path(exists=True, dir_okay=False, path_type=Path))(fn)
 
 
 def today_option(fn: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--today", type=RunDate(), default=None,
-        help="运行日期（YYYY-MM-DD），用于检查未来日期和排服务日历；默认是今天。",
-    )(fn)
+    return setting("today", "--today", type=RunDate())(fn)
 
 
 def json_option(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -96,10 +100,8 @@ def json_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def jobs_option(fn: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--jobs", "-j", type=click.IntRange(1, 256), default=None,
-        help="并行进程数（默认：CPU 核数）。",
-    )(fn)
+    # None here: the command's default is the number of cores, the library's is 1.
+    return setting("jobs", "--jobs", "-j", type=click.IntRange(1, 256), default=None)(fn)
 
 
 def exit_zero_option(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -180,46 +182,40 @@ INPUTS 是代理人档案（.xlsx/.xlsm，或按表拆开的 CSV）或放着这�
 @json_option
 @exit_zero_option
 @jobs_option
-@click.option("--site/--no-site", default=True, show_default=True,
-              help="同时生成带看板的标准网站到 OUT/site。")
-@click.option("--site-project", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
-              help="用 `pasture new` 创建的网站项目（默认：Pasture 自带的）。")
-@click.option("--site-engine", type=click.Choice(["mkdocs", "zensical"]), default="mkdocs", show_default=True,
-              help="网站引擎：mkdocs（mkdocs-material）或 zensical；页面由 Pasture 先生成，两者得到同样的网站。")
-@click.option("--mask-agents", is_flag=True, help="网站上只显示代理人工号，不显示姓名。")
-@click.option("--no-cache", is_flag=True, help="不使用缓存，所有档案都重新处理。")
-@click.option("--days", type=click.IntRange(1, 3660), default=None,
-              help="服务日历从 --today 起排多少天（默认取规则文件：90）。")
-@click.option("--history", "history_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="历史库（SQLite），记录每次运行；默认是网站项目或 OUT 中的 pasture.db。")
+# The command builds the site unless told not to (the library's default is no site).
+@setting("site", "--site/--no-site", default=True, show_default=True)
+@setting("site_project", "--site-project", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@setting("site_engine", "--site-engine", type=click.Choice(["mkdocs", "zensical"]), show_default=True)
+@setting("mask_agents", "--mask-agents", is_flag=True)
+@setting("use_cache", "--cache/--no-cache", "use_cache", show_default=True)
+@setting("days", "--days", type=click.IntRange(1, 3660))
+@setting("history", "--history", "history_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @click.option("--no-history", is_flag=True, help="不读取也不记录历史（没有等级变化和趋势）。")
-@click.option("--since", type=RunDate(), default=None,
-              help="象限迁移页面的基准日期（默认：约一个月前）。")
+@setting("since", "--since", type=RunDate())
 @click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="在本机进程池（local）或 Dask 集群（dask）上处理代理人档案。")
-@click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="Dask 调度器地址（例如 tcp://主机:8786），用于 --executor dask。")
+@setting("scheduler", "--scheduler", metavar="ADDRESS")
 def build(inputs: tuple[Path, ...], out_dir: Path, rules_path: Path | None, today: date | None, as_json: bool,
           exit_zero: bool, jobs: int | None, site: bool, site_project: Path | None, site_engine: str,
-          mask_agents: bool, no_cache: bool, days: int | None, history_path: Path | None, no_history: bool, since: date | None,
-          executor: str, scheduler: str | None) -> None:
-    rules = _load_rules(rules_path)
+          mask_agents: bool, use_cache: bool, days: int | None, history_path: Path | None, no_history: bool,
+          since: date | None, executor: str, scheduler: str | None) -> None:
+    # Without --rules the library picks the site project's rules file (or the packaged one).
+    rules = _load_rules(rules_path) if rules_path else None
     if executor == "dask" and not scheduler:
         raise UsageProblem("--executor dask 需要 --scheduler tcp://主机:8786")
     from .history import HistoryError
     from .runlock import OutputBusy
 
-    history: Path | bool = False if no_history else (history_path or True)
+    settings = BuildSettings(
+        rules=rules, rules_path=rules_path, today=today, jobs=jobs or pipeline.default_jobs(),
+        scheduler=scheduler if executor == "dask" else None, days=days,
+        history=False if no_history else (history_path or True), since=since, use_cache=use_cache,
+        site=site and _site_available(), site_project=site_project, site_engine=site_engine, mask_agents=mask_agents)
     with BuildProgress(_console(err=True), enabled=not as_json) as progress, \
             _reraise(HistoryError, UsageProblem, "（可以用 --no-history 跳过历史记录）"), _reraise(OutputBusy, RunBusy), \
-            _reraise(RunArgumentError, UsageProblem):
-        result = pipeline.build(list(inputs), out_dir, rules=rules, today=_day(today),
-                                on_start=progress.start, on_book=progress.advance, on_step=progress.step,
-                                jobs=jobs or pipeline.default_jobs(), site=site and _site_available(),
-                                site_project=site_project, site_engine=site_engine, rules_path=rules_path,
-                                mask_agents=mask_agents,
-                                use_cache=not no_cache, scheduler=scheduler if executor == "dask" else None,
-                                days=days, history=history, since=since)
+            _reraise(RunArgumentError, UsageProblem), _reraise(RulesError, UsageProblem):
+        result = pipeline.build(list(inputs), out_dir, settings,
+                                on_start=progress.start, on_book=progress.advance, on_step=progress.step)
     if as_json:
         click.echo(json.dumps(pipeline.report_dict(result), ensure_ascii=False, indent=2, default=str))
     else:
@@ -392,7 +388,7 @@ def rules_show() -> None:
 # -- output helpers ---------------------------------------------------------------
 def _print_issues(result: RunResult) -> None:
     console = _console()
-    entries = [(b.source, b.status, [i.to_dict() for i in b.issues]) for b in result.books]
+    entries = [(b.source, b.status, [i.to_dict() for i in b.issues]) for b in result.agents]
     entries += [(f["path"], f["status"], f["issues"]) for f in result.branch_files]
     for source, status, issues in entries:
         if not issues:
@@ -415,7 +411,7 @@ def _print_summary(result: RunResult) -> None:
                             ("错误", "right"), ("警告", "right")):
         table.add_column(header, justify=justify)  # type: ignore[arg-type]
     labels: Counter[str] = Counter()  # files per status word, for the summary line
-    for book in result.books:
+    for book in result.agents:
         rows = book.totals
         errors = sum(i.count for i in book.issues if i.severity == "error")  # summaries count whole
         labels[status_label(book.status, errors)] += 1
@@ -436,7 +432,7 @@ def _print_summary(result: RunResult) -> None:
         f"有问题 {labels['有问题']}，无法使用 {report['failed']}；"
         f"读取 {report['rows']['read']} 行，录入 {report['rows']['accepted']}，拒绝 {report['rows']['rejected']}。"
     )
-    broken = sum(1 for b in result.books if any(i.code == "internal-error" for i in b.issues))
+    broken = sum(1 for b in result.agents if any(i.code == "internal-error" for i in b.issues))
     if broken:
         console.print(f"[red]{broken} 个文件因程序内部错误没有处理完（退出码 {exits.INTERNAL}）。"
                       f"这不是数据的问题，请把屏幕上的错误信息发给维护者。[/]")

@@ -36,7 +36,7 @@ import hashlib
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 from .clients import latest
-from .models import Book, Record
+from .models import AgentResult, Book, Record
 from .premiums import annual_premium
 from .rules import QUADRANTS
 
@@ -306,8 +306,9 @@ class Store:
         self._run = run
         return kept
 
-    def add_book(self, book: Book, *, digest: str | None = None) -> None:
-        """Record one book of the open snapshot (failed books keep only their issue counts).
+    def add_book(self, book: Book | AgentResult, *, digest: str | None = None) -> None:
+        """Record one book, or one agent's result with its ``history_rows``, in the open
+        snapshot (failed books keep only their issue counts).
 
         ``digest`` names what the rows were made from (see ``begin(keep=)``)."""
         if self._run is None:
@@ -503,9 +504,11 @@ class Store:
                                 (agent_id, run)))
 
 
-def _history_rows(book: Book) -> list[tuple[Any, ...]]:
-    # A worker's slim book has no records left, only the rows computed before slimming.
-    return book.history_rows if book.history_rows is not None else client_rows(book)
+def _history_rows(book: Book | AgentResult) -> Sequence[tuple[Any, ...]]:
+    # An agent's result carries the rows its worker computed (no records); a book has both.
+    if book.history_rows is not None:
+        return book.history_rows
+    return client_rows(book) if isinstance(book, Book) else []
 
 
 def client_rows(book: Book) -> list[tuple[Any, ...]]:

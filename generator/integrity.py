@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from .issues import Issue, make_issue
-from .models import AgentInfo, Book, Record
+from .models import AgentInfo, AgentResult, Book, Record
 from .safety import safe_filename
 from .schema import AGENT_SHEET, CLOSED_SHEET, PROSPECT_SHEET, SHEETS_BY_NAME, normalize_header
 
@@ -261,7 +261,7 @@ def apply_findings(book: Book, findings: Iterable[Finding]) -> list[Issue]:
     return added
 
 
-def duplicate_agent_ids(books: Iterable[Book]) -> tuple[list[Finding], set[str]]:
+def duplicate_agent_ids(books: Iterable[Book | AgentResult]) -> tuple[list[Finding], set[str]]:
     """Books (not failed) sharing one 工号: a ``duplicate-agent-id`` finding on each, and
     the sources that must stay out of the history store — all but the first in input
     order — since history is kept per 工号 and the two books would overwrite each other.

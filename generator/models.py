@@ -6,10 +6,11 @@ record's grade, quadrant, actions and experiences; write turns a Book into files
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 from .issues import Issue, RowCount
 
@@ -26,6 +27,42 @@ def status_label(status: str, errors: int) -> str:
     if status == "warnings" and errors == 0:
         return "有警告"
     return STATUS_LABELS.get(status, status)
+
+
+class IssueCounts(TypedDict):
+    error: int
+    warning: int
+
+
+class Kpis(TypedDict, total=False):
+    """One agent's figures, as report.json, the cache and the history store hold them.
+
+    classify fills the first block; later stages add theirs. ``total=False``: a failed
+    book has none, and a key is only there once its stage ran."""
+
+    # classify.compute_kpis
+    clients: int
+    prospects: int
+    policies: int
+    premium: float
+    single_premium: float
+    grades_closed: dict[str, int]
+    grades_prospect: dict[str, int]
+    quadrants: dict[str, int]
+    sources: dict[str, int]
+    addon_clients: int
+    referral_clients: int
+    addon_rate: float | None
+    referral_rate: float | None
+    services: int
+    issues: IssueCounts
+    # enrich (referrals.Referrals.stats), segments.segment_book, plan.counts,
+    # the pipeline's daily quota and activity.activity_kpis
+    referrals: dict[str, Any]
+    segments: dict[str, Any]
+    calendar: dict[str, Any]
+    quota: dict[str, int]
+    activity: dict[str, Any]
 
 
 @dataclass(frozen=True, order=True)
@@ -165,7 +202,7 @@ class Book:
     rows: dict[str, RowCount] = field(default_factory=dict)  # per sheet
     extra_headers: dict[str, list[str]] = field(default_factory=dict)  # unknown columns per sheet
     column_letters: dict[str, dict[str, str]] = field(default_factory=dict)  # sheet → column key → letter
-    kpis: dict[str, Any] = field(default_factory=dict)
+    kpis: Kpis = field(default_factory=lambda: Kpis())
     output: str | None = None  # workbook path, relative to the output folder
     calendar_output: str | None = None  # .ics path, relative to the output folder
     # Filled by enrich.enrich_book; None means "not computed" and the sheet is left out.
@@ -199,11 +236,76 @@ class Book:
         return total
 
 
+PhoneUse = tuple[Any, ...]  # integrity.PhoneUse as a plain tuple (JSON- and pickle-friendly)
+HistoryRow = tuple[Any, ...]  # one client of the history store (stable ids, no names)
+
+
+@dataclass(frozen=True)
+class AgentResult:
+    """What one agent's worker hands back: the boundary between the per-agent stages
+    and the branch-level ones (cache, branch index, history, report.json, branch.xlsx,
+    site). It carries figures and paths, never client rows: the :class:`Book` stays in
+    the worker, except in ``book`` when the run keeps records (``validate``, tests)."""
+
+    source: str  # display path
+    agent: AgentInfo
+    status: Status
+    rows: Mapping[str, RowCount]  # per sheet
+    issues: tuple[Issue, ...]
+    kpis: Kpis
+    output: str | None = None  # workbook path (staging while running, then OUT-relative)
+    calendar_output: str | None = None  # .ics path, likewise
+    compared_with: date | None = None  # the previous snapshot compared with (None: first run)
+    phones: tuple[PhoneUse, ...] = ()  # for the branch-level phone checks (parked in the index)
+    campaign: dict[str, Any] | None = None  # campaign.CampaignPartial.to_dict()
+    history_rows: tuple[HistoryRow, ...] | None = None  # parked in the index until history is written
+    timings: Mapping[str, float] = field(default_factory=dict)
+    book: Book | None = None  # the whole book, only when the run keeps records
+
+    @classmethod
+    def of(cls, book: Book, *, keep: bool = False) -> AgentResult:
+        """The result of a finished book; ``keep`` holds on to the book itself."""
+        return cls(
+            source=book.source, agent=book.agent, status=book.status, rows=dict(book.rows),
+            issues=tuple(book.issues), kpis=book.kpis, output=book.output, calendar_output=book.calendar_output,
+            compared_with=book.compared_with, phones=tuple(tuple(p) for p in book.extras.get("phones") or ()),
+            campaign=book.extras.get("campaign"),
+            history_rows=None if book.history_rows is None else tuple(book.history_rows),
+            timings=dict(book.timings), book=book if keep else None)
+
+    @property
+    def totals(self) -> RowCount:
+        total = RowCount()
+        for count in self.rows.values():
+            total.add(count)
+        return total
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready data for the cache: no phones or history rows (the branch index
+        keeps those), no book."""
+        return {
+            "source": self.source, "agent": vars(self.agent), "status": self.status,
+            "issues": [i.to_dict() for i in self.issues], "rows": {k: v.to_dict() for k, v in self.rows.items()},
+            "kpis": self.kpis, "output": self.output, "calendar_output": self.calendar_output,
+            "compared_with": self.compared_with.isoformat() if self.compared_with else None,
+            "campaign": self.campaign,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AgentResult:
+        compared = data.get("compared_with")
+        return cls(
+            source=data["source"], agent=AgentInfo(**data["agent"]), status=data["status"],
+            rows={k: RowCount(**v) for k, v in data["rows"].items()}, issues=tuple(Issue(**i) for i in data["issues"]),
+            kpis=data["kpis"], output=data["output"], calendar_output=data.get("calendar_output"),
+            compared_with=date.fromisoformat(compared) if compared else None, campaign=data.get("campaign"))
+
+
 @dataclass
 class RunResult:
     """What a validate or build run produced: one entry per source, plus totals."""
 
-    books: list[Book]
+    agents: list[AgentResult]
     today: date
     out_dir: Path | None = None
     # Branch-level files (survey, complaints): {"path", "kind", "status", "rows", "issues"}.
@@ -218,11 +320,11 @@ class RunResult:
         """0 when every row of every file was accepted and the site was published whole,
         1 when anything was rejected or a page could not be built, 4 when a file failed on
         an internal error (a bug; see :mod:`generator.exits`)."""
-        if any(i.code == "internal-error" for b in self.books for i in b.issues):
+        if any(i.code == "internal-error" for b in self.agents for i in b.issues):
             return 4
         if any(i["severity"] == "error" for i in self.site_issues):
             return 1
-        for b in self.books:
+        for b in self.agents:
             if b.status == "failed" or b.totals.rejected:
                 return 1
         for f in self.branch_files:
@@ -238,7 +340,7 @@ def report_dict(result: RunResult) -> dict[str, Any]:
     by_code: dict[str, int] = {}
     status_count = {"ok": 0, "warnings": 0, "failed": 0}
     severity = {"error": 0, "warning": 0}
-    for book in result.books:
+    for book in result.agents:
         rows = book.totals
         totals.add(rows)
         status_count[book.status] += 1
@@ -272,7 +374,7 @@ def report_dict(result: RunResult) -> dict[str, Any]:
         "files": files,
         "branch_files": result.branch_files,
         "totals": {
-            "files": len(result.books) + len(result.branch_files),
+            "files": len(result.agents) + len(result.branch_files),
             **status_count,
             "rows": totals.to_dict(),
             "issues": severity,

@@ -8,8 +8,8 @@ Library entry points, callable without the CLI::
     report_dict(result)     # what out/report.json holds
 
 Agents stream through a process pool (``jobs``): each worker reads, checks, grades and
-writes one agent's workbook and hands back a slim :class:`Book` (no client rows), so
-memory stays flat however large the branch. One broken file never stops the others:
+writes one agent's workbook and hands back an :class:`AgentResult` (figures and paths,
+no client rows), so memory stays flat however large the branch. One broken file never stops the others:
 a file that cannot be used becomes a ``failed`` entry and the run goes on.
 """
 
@@ -22,7 +22,7 @@ import os
 import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -43,16 +43,17 @@ from .segments import segment_book
 from .plan import counts as task_counts
 from .plan import plan_book, quota_series, reminder_days
 from .issues import make_issue
-from .models import AgentInfo, Book, RunResult, report_dict
+from .models import AgentInfo, AgentResult, Book, RunResult, report_dict
 from .read import Source, UnreadableFile, discover, read_source
-from .rules import Rules, load_rules
-from .runargs import check_run_date, no_input
-from .runlock import Run, lock_run, sweep_leftovers
+from .rules import Rules
+from .runargs import no_input
+from .runlock import lock_run, sweep_leftovers
+from .settings import BuildSettings, JobSettings, RulesInUse
 from .validate import validate_book
 
 log = logging.getLogger(__name__)
 
-OnBook = Callable[[Book], None]
+OnAgent = Callable[[AgentResult], None]
 PathLike = str | os.PathLike[str]
 # Below this many sources a pool costs more to start than it saves.
 POOL_MIN_SOURCES = 4
@@ -60,19 +61,14 @@ POOL_MIN_SOURCES = 4
 
 @dataclass(frozen=True)
 class Job:
-    """What a worker needs to process one source (picklable)."""
+    """What a worker needs to process one source (picklable): the run's shared
+    :class:`JobSettings` and this source's own history and findings."""
 
     source: Source
     index: int
-    rules: Rules
-    today: date
-    staging: Path | None  # folder for the workbook; None = validate only
-    keep_records: bool = False
-    days: int | None = None  # calendar window; None = the rules' default
+    settings: JobSettings
     history: Any = None  # path of the history store (pool), SHARED_HISTORY (cluster) or None
     findings: tuple[Any, ...] = ()  # cross-agent findings for this book (second pass only)
-    token: str = "run"  # the run's token (runlock.Run): temporary names unique per run
-    workbook_agents: frozenset[str] = frozenset()  # 工号 handing in a Pasture workbook this run
 
 
 def process_source(source: Source, rules: Rules, *, today: date, days: int | None = None,
@@ -128,46 +124,52 @@ def process_source(source: Source, rules: Rules, *, today: date, days: int | Non
 SHARED_HISTORY = "shared-history"
 
 
-def run_job(job: Job, shared_history: Any = None) -> Book:
-    """Worker body: process one source, write its workbook to staging, return it slim.
+def run_job(job: Job, shared_history: Any = None) -> AgentResult:
+    """Worker body: process one source, write its workbook to staging, return its result.
 
     ``shared_history`` is the scattered :meth:`Store.previous_all` map on a cluster, used
-    by the jobs whose ``history`` is :data:`SHARED_HISTORY`."""
+    by the jobs whose ``history`` is :data:`SHARED_HISTORY`. The client rows stay here:
+    the result carries figures and paths (and the book only when records are kept)."""
+    cfg = job.settings
     history = shared_history if job.history == SHARED_HISTORY else job.history
-    book = process_source(job.source, job.rules, today=job.today, days=job.days, history=history,
-                          workbook_agents=job.workbook_agents)
+    book = process_source(job.source, cfg.rules, today=cfg.today, days=cfg.days, history=history,
+                          workbook_agents=cfg.workbook_agents)
     try:
         if job.findings:
             apply_findings(book, job.findings)
         if book.status != "failed":
-            # Kept through slimming (and in the cache) for the branch-level phone checks.
+            # For the branch-level phone checks (parked in the branch index).
             book.extras["phones"] = [list(astuple(u)) for u in phone_uses(book)]
     except Exception as exc:
         book = internal_failure(job.source, "营业部交叉检查", exc, book)
-    if job.staging is not None and book.status != "failed":
-        from .workbook import write_agent_workbook
+    if cfg.staging is not None and book.status != "failed":
+        book = _write_outputs(book, job)
+    return AgentResult.of(book, keep=cfg.keep_records)
 
-        part = job.staging / f".part-{job.token}-{job.index:06d}.xlsx"
-        try:
-            clock = time.perf_counter()
-            write_agent_workbook(book, job.rules, part, today=job.today)
-            book.timings["workbook"] = time.perf_counter() - clock
-            book.output = str(part)
-            ics = job.staging / f".part-{job.token}-{job.index:06d}.ics"
-            clock = time.perf_counter()
-            write_ics(book.tasks or [], book.agent, ics, today=job.today, remind_days=reminder_days(job.rules),
-                      stamp=datetime.combine(job.today, datetime.min.time()))
-            book.timings["ics"] = time.perf_counter() - clock
-            book.calendar_output = str(ics)
-        except Exception as exc:  # one unwritable workbook must not stop the branch
-            for path in (book.output, book.calendar_output):
-                if path:
-                    Path(path).unlink(missing_ok=True)
-            book = internal_failure(job.source, "生成工作簿", exc, book)
-    if not job.keep_records:
-        book.closed, book.prospects, book.services, book.tasks = [], [], [], None
-        book.referrals, book.grade_changes = None, None  # they hold client names
-        book.known_clients = set()
+
+def _write_outputs(book: Book, job: Job) -> Book:
+    """The agent's workbook and .ics into staging; a failure fails this agent alone."""
+    from .workbook import write_agent_workbook
+
+    cfg, staging = job.settings, job.settings.staging
+    assert staging is not None
+    part = staging / f".part-{cfg.token}-{job.index:06d}.xlsx"
+    try:
+        clock = time.perf_counter()
+        write_agent_workbook(book, cfg.rules, part, today=cfg.today)
+        book.timings["workbook"] = time.perf_counter() - clock
+        book.output = str(part)
+        ics = staging / f".part-{cfg.token}-{job.index:06d}.ics"
+        clock = time.perf_counter()
+        write_ics(book.tasks or [], book.agent, ics, today=cfg.today, remind_days=reminder_days(cfg.rules),
+                  stamp=datetime.combine(cfg.today, datetime.min.time()))
+        book.timings["ics"] = time.perf_counter() - clock
+        book.calendar_output = str(ics)
+    except Exception as exc:  # one unwritable workbook must not stop the branch
+        for path in (book.output, book.calendar_output):
+            if path:
+                Path(path).unlink(missing_ok=True)
+        return internal_failure(job.source, "生成工作簿", exc, book)
     return book
 
 
@@ -226,7 +228,8 @@ class BranchInputs:
     entries: list[dict[str, Any]] | None = None
 
 
-def read_branch_files(files: list[tuple[str, Source]], books: list[Book], rules: Rules, today: date) -> BranchInputs:
+def read_branch_files(files: list[tuple[str, Source]], books: list[AgentResult], rules: Rules,
+                      today: date) -> BranchInputs:
     """Read survey and complaints files; each is reported like an agent book."""
     from .complaints import ComplaintsData, read_complaints
     from .survey import SurveyData, read_survey
@@ -249,8 +252,8 @@ def read_branch_files(files: list[tuple[str, Source]], books: list[Book], rules:
 
 
 def _run_jobs(jobs: list[Job], workers: int, scheduler: str | None = None,
-              shared_history: Any = None) -> Iterator[Book]:
-    """Books in job order, whatever the number of workers (results are deterministic).
+              shared_history: Any = None) -> Iterator[AgentResult]:
+    """Results in job order, whatever the number of workers (results are deterministic).
 
     With ``scheduler`` (a Dask distributed address such as ``tcp://host:8786``) the
     per-agent stage runs on that cluster instead; inputs and the output folder must be
@@ -268,7 +271,7 @@ def _run_jobs(jobs: list[Job], workers: int, scheduler: str | None = None,
         yield from pool.map(run_job, jobs, chunksize=max(1, min(8, len(jobs) // (workers * 4))))
 
 
-def _run_on_dask(jobs: list[Job], scheduler: str, shared_history: Any = None) -> Iterator[Book]:
+def _run_on_dask(jobs: list[Job], scheduler: str, shared_history: Any = None) -> Iterator[AgentResult]:
     try:
         from distributed import Client
     except ImportError as exc:  # pragma: no cover - depends on the install
@@ -292,74 +295,52 @@ def default_jobs() -> int:
     return os.cpu_count() or 1
 
 
-def validate(
-    inputs: PathLike | Iterable[PathLike],
-    *,
-    rules: Rules | None = None,
-    today: date | None = None,
-    on_book: OnBook | None = None,
-    jobs: int = 1,
-    days: int | None = None,
-) -> RunResult:
-    """Check books without writing anything; the result carries every issue and record."""
-    rules = rules or load_rules()
-    today = check_run_date(today or date.today())
+def validate(inputs: PathLike | Iterable[PathLike], settings: BuildSettings | None = None, *,
+             on_book: OnAgent | None = None, **options: Any) -> RunResult:
+    """Check books without writing anything; every result keeps its whole book.
+
+    ``options`` are :data:`generator.settings.SETTINGS` (rules, today, jobs, days …)."""
+    cfg = (settings or BuildSettings()).replace(**options).resolved()
+    assert cfg.rules is not None and cfg.today is not None
     sources, branch_sources = _split_sources(inputs)
     if not sources and not branch_sources:
         raise no_input(_shown(inputs), books_required=False)
-    handed_in = workbook_agents(sources)
-    work = [Job(s, i, rules, today, None, keep_records=True, days=days, workbook_agents=handed_in)
-            for i, s in enumerate(sources)]
-    books = []
-    for book in _run_jobs(work, jobs):
-        books.append(book)
+    shared = JobSettings(cfg.rules, cfg.today, None, keep_records=True, days=cfg.days,
+                         workbook_agents=workbook_agents(sources))
+    results = []
+    for result in _run_jobs([Job(s, i, shared) for i, s in enumerate(sources)], cfg.jobs):
+        results.append(result)
         if on_book:
-            on_book(book)
-    branch = read_branch_files(branch_sources, books, rules, today)
-    return RunResult(books=books, today=today, branch_files=branch.entries or [])
+            on_book(result)
+    branch = read_branch_files(branch_sources, results, cfg.rules, cfg.today)
+    return RunResult(agents=results, today=cfg.today, branch_files=branch.entries or [])
 
 
-def build(
-    inputs: PathLike | Iterable[PathLike],
-    out_dir: PathLike,
-    *,
-    rules: Rules | None = None,
-    today: date | None = None,
-    on_book: OnBook | None = None,
-    on_start: Callable[[int], None] | None = None,
-    on_step: Callable[[str], None] | None = None,
-    jobs: int = 1,
-    scheduler: str | None = None,
-    days: int | None = None,
-    history: PathLike | None | bool = True,
-    since: date | None = None,
-    keep_records: bool = False,
-    use_cache: bool = True,
-    site: bool = False,
-    site_project: PathLike | None = None,
-    site_engine: str = "mkdocs",
-    rules_path: PathLike | None = None,
-    mask_agents: bool = False,
-) -> RunResult:
+def build(inputs: PathLike | Iterable[PathLike], out_dir: PathLike, settings: BuildSettings | None = None, *,
+          on_book: OnAgent | None = None, on_start: Callable[[int], None] | None = None,
+          on_step: Callable[[str], None] | None = None, **options: Any) -> RunResult:
     """Validate, grade and write one workbook per usable book plus ``report.json``.
 
-    ``keep_records=True`` keeps every book's client rows in the result (tests, small
-    runs); by default only the summary of each book is kept, so memory stays flat.
-    ``history`` is the SQLite store that remembers each run (True: ``pasture.db`` in
-    the site project when one is given, else in ``out``; False/None: no memory).
-    ``site=True`` also builds the standards site with dashboards into ``out/site``
-    from ``site_project`` (default: this repository), rendering rule tables from
-    ``rules_path`` (default: the packaged rules) with ``site_engine`` (mkdocs or
-    zensical); a page or a site that cannot be built is in ``result.site_issues``.
+    ``settings`` and ``options`` are the build settings (:data:`generator.settings.SETTINGS`
+    names them with defaults and help; an unknown name is a TypeError). Among them:
+    ``keep_records=True`` keeps every book in its result (tests, small runs); by default
+    results carry only figures, so memory stays flat. ``history`` is the SQLite store that
+    remembers each run (True: ``pasture.db`` in the site project when one is given, else
+    in ``out``; False/None: no memory). ``site=True`` also builds the standards site with
+    dashboards into ``out/site`` from ``site_project`` (default: this repository) with
+    ``site_engine`` (mkdocs or zensical); its rule tables show the very rules the
+    workbooks were graded with. A page or a site that cannot be built is in
+    ``result.site_issues``. ``on_book`` is called with each agent's result as it lands.
     """
-    rules = rules or load_rules()
-    today = check_run_date(today or date.today())
+    cfg = _project_rules((settings or BuildSettings()).replace(**options)).resolved()
+    rules, today = cfg.rules, cfg.today
+    assert rules is not None and today is not None
     out = Path(out_dir).resolve()  # workers and renames must not depend on the cwd
     sources, branch_sources = _split_sources(inputs, exclude=(out,))
     if not sources:
         raise no_input(_shown(inputs), books_required=True)  # before anything is written
     out.mkdir(parents=True, exist_ok=True)
-    history_path = _history_path(history, out, site_project)
+    history_path = _history_path(cfg.history, out, cfg.site_project)
     # One run at a time per output folder and per history store (see runlock).
     step = on_step or (lambda name: None)  # names each step after the agents (progress)
     with lock_run(out, *([history_path] if history_path else [])) as run:
@@ -369,15 +350,15 @@ def build(
         if on_start:
             on_start(len(sources))
         store = open_store(history_path) if history_path else None
-        worker_history: Any = None
-        snapshots: list[str] = []
-        if store is not None:
-            snapshots = [d.isoformat() for d in store.dates() if d < today]
-            # A cluster worker cannot open our file; it gets the previous tiers, scattered once.
-            worker_history = store.previous_all(today) if scheduler else str(store.path)
+        cache = AgentCache(out) if cfg.use_cache and not cfg.keep_records else None
         try:
-            result = _build_books(sources, out, workbooks, rules, today, on_book, jobs, scheduler, days, keep_records,
-                                  use_cache, store, worker_history, snapshots, run, step)
+            # Phones and history rows wait on disk, not in memory (flat in the branch's size);
+            # next to the cache they survive the run, so a cached agent's rows are already there.
+            with BranchIndex(out / ".cache" / INDEX_NAME if cache is not None else None) as index:
+                agents = _AgentRun(sources, out, cfg, JobSettings(
+                    rules, today, workbooks, keep_records=cfg.keep_records, days=cfg.days, token=run.token,
+                    workbook_agents=workbook_agents(sources)), step, on_book, cache, index, store)
+                result = agents.run()
             if store is not None:
                 store.commit()
         except BaseException:
@@ -387,33 +368,47 @@ def build(
             raise
         if branch_sources:
             step("读取营业部文件（满意度调查、投诉记录）")
-        branch = read_branch_files(branch_sources, result.books, rules, today)
+        branch = read_branch_files(branch_sources, result.agents, rules, today)
         result.branch_files = branch.entries or []
         step("写汇总报告 report.json 和营业部报表 branch.xlsx")
         report = report_dict(result)
         write_json(out / "report.json", report)
-        campaigns = _campaigns(result.books, rules)
+        campaigns = _campaigns(result.agents, rules)
         from .branch_workbook import write_branch_workbook
 
         write_branch_workbook(out / "branch.xlsx", report=report, survey=branch.survey, complaints=branch.complaints,
                               campaigns=campaigns, rules=rules, today=today)
-        if site:
+        if cfg.site:
             step("生成网站（课程页面和看板）")
-            _publish_site(result, report, out, rules, project=site_project, rules_path=rules_path,
-                          mask_agents=mask_agents, store=store, since=since, branch=branch, campaigns=campaigns,
-                          engine=site_engine)
+            _publish_site(result, report, out, cfg.rules_in_use, project=cfg.site_project,
+                          mask_agents=cfg.mask_agents, store=store, since=cfg.since, branch=branch,
+                          campaigns=campaigns, engine=cfg.site_engine)
         if store is not None:
             store.close()
         return result
 
 
-def _publish_site(result: RunResult, report: dict[str, Any], out: Path, rules: Rules, *,
+def _project_rules(cfg: BuildSettings) -> BuildSettings:
+    """With no rules given, a build grades with the rules its site shows: env
+    PASTURE_RULES or the site project's own rules file (``pasture new``), else the
+    packaged ones. Workbooks and rule pages can never disagree."""
+    if cfg.rules is not None or cfg.rules_path is not None:
+        return cfg
+    if not (cfg.site_project or os.environ.get("PASTURE_RULES")):
+        return cfg
+    from .site import PROJECT_ROOT, project_rules_file
+
+    return cfg.replace(rules_path=project_rules_file(Path(cfg.site_project or PROJECT_ROOT)))
+
+
+def _publish_site(result: RunResult, report: dict[str, Any], out: Path, rules: RulesInUse, *,
                   engine: str = "mkdocs", **options: Any) -> None:
     """Build the site into OUT/site; a failure is an issue in report.json, never a dead run."""
     from .site_pages import build_dashboard_site
 
     try:
-        built = build_dashboard_site(report, rules, out / "site", engine=engine, **options)
+        built = build_dashboard_site(report, rules.rules, out / "site", rules_path=rules.path, engine=engine,
+                                     **options)
         issues = built.issues
     except Exception as exc:  # noqa: BLE001 - the run's workbooks and report stand without a site
         log.exception("site build failed")
@@ -423,13 +418,13 @@ def _publish_site(result: RunResult, report: dict[str, Any], out: Path, rules: R
         write_json(out / "report.json", report_dict(result))
 
 
-def _campaigns(books: list[Book], rules: Rules) -> list[Any]:
-    """Merge the per-agent campaign partials the workers left in ``book.extras``."""
+def _campaigns(results: list[AgentResult], rules: Rules) -> list[Any]:
+    """Merge the per-agent campaign partials the workers handed back."""
     from .campaign import CampaignPartial, merge
 
     partials = []
-    for book in books:
-        data = book.extras.get("campaign")
+    for result in results:
+        data = result.campaign
         if data is not None:
             partials.append(CampaignPartial(data["agent_id"], data["agent_name"], data["team"], {
                 c: {m: (int(v[0]), float(v[1])) for m, v in months.items()} for c, months in data["cells"].items()}))
@@ -444,82 +439,85 @@ def _history_path(history: PathLike | None | bool, out: Path, site_project: Path
     return Path(history).resolve()
 
 
-def _build_books(sources: list[Source], out: Path, workbooks: Path, rules: Rules, today: date,
-                 on_book: OnBook | None, jobs: int, scheduler: str | None, days: int | None, keep_records: bool,
-                 use_cache: bool, store: Store | None, worker_history: Any, snapshots: list[str],
-                 run: Run, step: Callable[[str], None]) -> RunResult:
-    cache = AgentCache(out) if use_cache and not keep_records else None
-    # Phones and history rows wait on disk, not in memory (flat in the branch's size);
-    # next to the cache they survive the run, so a cached agent's rows are already there.
-    with BranchIndex(out / ".cache" / INDEX_NAME if cache is not None else None) as index:
-        return _run_books(sources, out, workbooks, rules, today, on_book, jobs, scheduler, days, keep_records,
-                          cache, index, store, worker_history, snapshots, run, step)
+@dataclass
+class _AgentRun:
+    """The per-agent part of one build: cache lookups, the workers (twice when
+    branch-level checks flag books), final names and the history snapshot."""
+
+    sources: list[Source]
+    out: Path
+    settings: BuildSettings
+    job: JobSettings
+    step: Callable[[str], None]
+    on_agent: OnAgent | None
+    cache: AgentCache | None
+    index: BranchIndex
+    store: Store | None
+
+    def run(self) -> RunResult:
+        cfg, job, cache, index, store = self.settings, self.job, self.cache, self.index, self.store
+        snapshots: list[str] = []
+        worker_history: Any = None
+        if store is not None:
+            snapshots = [d.isoformat() for d in store.dates() if d < job.today]
+            # A cluster worker cannot open our file; it gets the previous tiers, scattered once.
+            worker_history = store.previous_all(job.today) if cfg.scheduler else str(store.path)
+        # On a cluster the previous-snapshot map is shared, each job only names it.
+        cluster_map = cfg.scheduler is not None and worker_history is not None
+        job_history, shared = (SHARED_HISTORY, worker_history) if cluster_map else (worker_history, None)
+        keys: dict[int, str] = {}
+        slots: list[AgentResult | None] = [None] * len(self.sources)
+        reused: dict[int, str | None] = {}  # cache hits: index → workbook path when cached
+        work: list[Job] = []
+        options = {**cfg.cache_options(), "history": snapshots, "workbooks": sorted(job.workbook_agents)}
+        for i, source in enumerate(self.sources):
+            if cache is not None:
+                keys[i] = cache.key(source, job.rules, job.today, options)
+                hit = cache.get(source, keys[i])
+                reusable = hit is not None and index.key(hit.source) == keys[i] and (
+                    (hit.status == "failed" and hit.output is None) or (hit.output and (self.out / hit.output).is_file()))
+                if hit is not None and reusable:
+                    slots[i], reused[i] = hit, hit.output
+                    self._landed(hit)
+                    continue
+            work.append(Job(source, i, job, job_history))
+        for item, result in zip(work, _run_jobs(work, cfg.jobs, cfg.scheduler, shared)):
+            slots[item.index] = _park(index, keys.get(item.index, ""), result)
+            self._landed(slots[item.index])
+        # Branch-level checks need every book's phones; only the books they flag are redone,
+        # so their workbooks carry the warnings too.
+        self.step("营业部交叉检查（共用电话、重复客户、重复工号）")
+        index.keep_only(s.display for s in self.sources)
+        findings = index.findings([b.source for b in slots if b is not None and b.status != "failed"])
+        # Two books with one 工号: both warned; only the first reads and records history.
+        duplicates, no_history = duplicate_agent_ids(b for b in slots if b is not None)
+        findings += duplicates
+        flagged: dict[str, list[Any]] = {}
+        for finding in findings:
+            flagged.setdefault(finding.source, []).append(finding)
+        redo = [Job(source, i, job, None if source.display in no_history else job_history,
+                    tuple(flagged[source.display]))
+                for i, source in enumerate(self.sources) if source.display in flagged]
+        if redo:
+            self.step(f"重新生成 {len(redo)} 本带交叉检查提示的工作簿")
+        for item, result in zip(redo, _run_jobs(redo, cfg.jobs, cfg.scheduler, shared)):
+            slots[item.index] = _park(index, keys.get(item.index, ""), result)  # overwrote the first pass's files
+            keys.pop(item.index, None)  # never cache a book whose warnings depend on other books
+            reused.pop(item.index, None)
+        results = place_workbooks([b for b in slots if b is not None], self.sources, job.staging or self.out,
+                                  cache, keys, reused, token=job.token)
+        integrity = branch_summary(findings, agents=len(results))
+        if store is not None:
+            self.step("记录历史（等级变化、趋势）")
+            _record_history(store, results, index, keys, reused, job.today, job.rules, skip=no_history)
+        return RunResult(agents=results, today=job.today, out_dir=self.out, integrity=integrity)
+
+    def _landed(self, result: AgentResult | None) -> None:
+        if self.on_agent is not None and result is not None:
+            self.on_agent(result)
 
 
-def _run_books(sources: list[Source], out: Path, workbooks: Path, rules: Rules, today: date,
-               on_book: OnBook | None, jobs: int, scheduler: str | None, days: int | None, keep_records: bool,
-               cache: AgentCache | None, index: BranchIndex, store: Store | None, worker_history: Any,
-               snapshots: list[str], run: Run, step: Callable[[str], None]) -> RunResult:
-    keys: dict[int, str] = {}
-    slots: list[Book | None] = [None] * len(sources)
-    reused: dict[int, str | None] = {}  # cache hits: index → workbook path when cached
-    work: list[Job] = []
-    handed_in = workbook_agents(sources)
-    # On a cluster the previous-snapshot map is shared, each job only names it.
-    cluster_map = scheduler is not None and worker_history is not None
-    job_history, shared = (SHARED_HISTORY, worker_history) if cluster_map else (worker_history, None)
-    for i, source in enumerate(sources):
-        if cache is not None:
-            keys[i] = cache.key(source, rules, today, {"days": days, "history": snapshots,
-                                                       "workbooks": sorted(handed_in)})
-            hit = cache.get(source, keys[i])
-            reusable = hit is not None and index.key(hit.source) == keys[i] and (
-                (hit.status == "failed" and hit.output is None) or (hit.output and (out / hit.output).is_file()))
-            if hit is not None and reusable:
-                slots[i], reused[i] = hit, hit.output
-                if on_book:
-                    on_book(hit)
-                continue
-        work.append(Job(source, i, rules, today, workbooks, keep_records, days, job_history, token=run.token,
-                        workbook_agents=handed_in))
-    book: Book | None
-    for job, book in zip(work, _run_jobs(work, jobs, scheduler, shared)):
-        _park(index, keys.get(job.index, ""), book)
-        slots[job.index] = book
-        if on_book:
-            on_book(book)
-    # Branch-level checks need every book's phones; only the books they flag are redone,
-    # so their workbooks carry the warnings too.
-    step("营业部交叉检查（共用电话、重复客户、重复工号）")
-    index.keep_only(s.display for s in sources)
-    findings = index.findings([b.source for b in slots if b is not None and b.status != "failed"])
-    # Two books with one 工号: both warned; only the first reads and records history.
-    duplicates, no_history = duplicate_agent_ids(b for b in slots if b is not None)
-    findings += duplicates
-    flagged: dict[str, list[Any]] = {}
-    for finding in findings:
-        flagged.setdefault(finding.source, []).append(finding)
-    redo = [Job(source, i, rules, today, workbooks, keep_records, days,
-                None if source.display in no_history else job_history, tuple(flagged[source.display]),
-                token=run.token, workbook_agents=handed_in)
-            for i, source in enumerate(sources) if source.display in flagged]
-    if redo:
-        step(f"重新生成 {len(redo)} 本带交叉检查提示的工作簿")
-    for job, book in zip(redo, _run_jobs(redo, jobs, scheduler, shared)):
-        _park(index, keys.get(job.index, ""), book)
-        slots[job.index] = book  # its workbook overwrote the first pass's staging file
-        keys.pop(job.index, None)  # never cache a book whose warnings depend on other books
-        reused.pop(job.index, None)
-    books = [b for b in slots if b is not None]
-    place_workbooks(books, sources, workbooks, cache, keys, reused, token=run.token)
-    integrity = branch_summary(findings, agents=len(books))
-    if store is not None:
-        step("记录历史（等级变化、趋势）")
-        _record_history(store, books, index, keys, reused, today, rules, skip=no_history)
-    return RunResult(books=books, today=today, out_dir=out, integrity=integrity)
-
-
-def _record_history(store: Store, books: list[Book], index: BranchIndex, keys: dict[int, str],
+def _record_history(store: Store, results: list[AgentResult], index: BranchIndex, keys: dict[int, str],
                     reused: dict[int, str | None], today: date, rules: Rules, skip: set[str]) -> None:
     """Record today's snapshot; a same-day rerun keeps the rows of reused agents that
     were recorded from the same result (same digest) instead of writing them again.
@@ -527,31 +525,31 @@ def _record_history(store: Store, books: list[Book], index: BranchIndex, keys: d
     The write transaction starts only now: while workers read earlier snapshots nobody
     holds a lock on the file.
     """
-    digests = {i: _digest(keys[i], book) for i, book in enumerate(books) if i in keys}
-    ids = Counter(b.agent.agent_id for b in books)
-    keep = {books[i].agent.agent_id: d for i, d in digests.items()
-            if i in reused and ids[books[i].agent.agent_id] == 1}
+    digests = {i: _digest(keys[i], result) for i, result in enumerate(results) if i in keys}
+    ids = Counter(r.agent.agent_id for r in results)
+    keep = {results[i].agent.agent_id: d for i, d in digests.items()
+            if i in reused and ids[results[i].agent.agent_id] == 1}
     kept = store.begin(today, rules_version=rules.version, keep=keep)
-    for i, book in enumerate(books):
-        if (i in reused and book.agent.agent_id in kept) or book.source in skip:
+    for i, result in enumerate(results):
+        if (i in reused and result.agent.agent_id in kept) or result.source in skip:
             continue
-        book.history_rows = index.history_rows(book.source)
-        store.add_book(book, digest=digests.get(i))
-        book.history_rows = None
+        rows = index.history_rows(result.source)
+        store.add_book(replace(result, history_rows=None if rows is None else tuple(rows)), digest=digests.get(i))
 
 
-def _digest(key: str, book: Book) -> str:
-    """What a book's history rows are recorded from: its cached result and summary."""
-    issues = Counter(i.code for i in book.issues)
-    data = [key, book.source, vars(book.agent), book.status, book.kpis, sorted(issues.items())]
+def _digest(key: str, result: AgentResult) -> str:
+    """What an agent's history rows are recorded from: its cached result and summary."""
+    issues = Counter(i.code for i in result.issues)
+    data = [key, result.source, vars(result.agent), result.status, result.kpis, sorted(issues.items())]
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _park(index: BranchIndex, key: str, book: Book) -> None:
-    """Move a finished book's phone uses and history rows to the index."""
-    index.put(book.source, key, book.agent, phones=book.extras.pop("phones", None) or [],
-              history_rows=book.history_rows)
-    book.history_rows = None
+def _park(index: BranchIndex, key: str, result: AgentResult) -> AgentResult:
+    """Move a finished agent's phone uses and history rows to the index; the result
+    kept in memory goes on without them."""
+    index.put(result.source, key, result.agent, phones=[list(p) for p in result.phones],
+              history_rows=result.history_rows)
+    return replace(result, phones=(), history_rows=None)
 
 
 def write_json(path: Path, data: Any) -> None:

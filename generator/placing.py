@@ -9,53 +9,59 @@ workbooks of agents no longer in the input.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from .cache import AgentCache
 from .integrity import workbook_name
-from .models import Book
+from .models import AgentResult
 from .read import Source
 
 
-def place_workbooks(books: list[Book], sources: list[Source], workbooks: Path, cache: AgentCache | None,
+def place_workbooks(results: list[AgentResult], sources: list[Source], workbooks: Path, cache: AgentCache | None,
                      keys: dict[int, str], reused: dict[int, str | None] | None = None, *,
-                     token: str = "run") -> None:
-    """Give every workbook its final name, in input order, and drop stale ones.
+                     token: str = "run") -> list[AgentResult]:
+    """Give every workbook its final name, in input order, and drop stale ones; returns
+    the results with their final paths (and any name-clash warning).
 
     Names are decided here, not in the workers, so a clash never depends on timing.
     Each move is an atomic rename: an old workbook is replaced whole or not at all.
     """
     used: dict[str, str] = {}
-    moves: list[tuple[Book, Path, str]] = []
-    for book in books:
-        if book.output:
+    moves: list[tuple[int, Path, str]] = []
+    books = list(results)
+    for n, book in enumerate(books):
+        output = book.output
+        if output:
             name, warnings = workbook_name(book.agent, used, source=book.source)
-            warnings = [w for w in warnings if w not in book.issues]  # a cached book has them already
+            warnings = [w for w in warnings if w not in book.issues]  # a cached result has them already
             if warnings:
                 # Said in the report (and on the dashboards); the workbook was already written.
-                book.issues.extend(warnings)
-                book.status = "warnings" if book.status == "ok" else book.status
-            current = Path(book.output) if Path(book.output).is_absolute() else workbooks.parent / book.output
-            moves.append((book, current, name))
+                books[n] = book = _changed(book, issues=(*book.issues, *warnings),
+                                           status="warnings" if book.status == "ok" else book.status)
+            current = Path(output) if Path(output).is_absolute() else workbooks.parent / output
+            moves.append((n, current, name))
     # A cached workbook may have to move onto a name another one still holds: park first.
     parked = []
-    for n, (book, current, name) in enumerate(moves):
+    for m, (n, current, name) in enumerate(moves):
         if current != workbooks / name:
-            park = workbooks / f".move-{token}-{n:06d}.xlsx"
+            park = workbooks / f".move-{token}-{m:06d}.xlsx"
             os.replace(current, park)
-            parked.append((book, park, name))
+            parked.append((n, park, name))
         else:
-            parked.append((book, current, name))
+            parked.append((n, current, name))
     calendars = workbooks.parent / "calendars"
     calendars.mkdir(exist_ok=True)
-    for book, current, name in parked:
+    for n, current, name in parked:
         if current != workbooks / name:
             os.replace(current, workbooks / name)
-        book.output = f"workbooks/{name}"
         ics_name = name[: -len(".xlsx")] + ".ics"
-        if book.calendar_output and Path(book.calendar_output).is_absolute():
-            os.replace(book.calendar_output, calendars / ics_name)
-        book.calendar_output = f"calendars/{ics_name}" if (calendars / ics_name).exists() else None
+        calendar = books[n].calendar_output
+        if calendar and Path(calendar).is_absolute():
+            os.replace(calendar, calendars / ics_name)
+        books[n] = _changed(books[n], output=f"workbooks/{name}",
+                            calendar_output=f"calendars/{ics_name}" if (calendars / ics_name).exists() else None)
     keep = {name.casefold() for _, _, name in moves}
     for folder, suffix in ((workbooks, ".xlsx"), (calendars, ".ics")):
         for stale in folder.glob(f"*{suffix}"):
@@ -69,3 +75,12 @@ def place_workbooks(books: list[Book], sources: list[Source], workbooks: Path, c
             # A reused entry is written again only when its workbook's name changed.
             if i in keys and (i not in reused or reused[i] != book.output):
                 cache.put(source, keys[i], book)
+    return books
+
+
+def _changed(result: AgentResult, **changes: Any) -> AgentResult:
+    """``result`` with ``changes``, mirrored on the book a records-keeping run holds."""
+    if result.book is not None:
+        for name, value in changes.items():
+            setattr(result.book, name, list(value) if name == "issues" else value)
+    return replace(result, **changes)

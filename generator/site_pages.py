@@ -133,6 +133,7 @@ def build_dashboard_site(report: dict[str, Any], rules: Rules, site_dir: Path, *
     """The standards site plus the run's dashboards (aggregates only), swapped in whole."""
     pages, issues = run_pages(PageInputs(report, rules, mask_agents, store, since, branch, campaigns))
     built = publish_site(Path(project) if project else PROJECT_ROOT, site_dir,
-                       rules_path=Path(rules_path) if rules_path else None, extra_pages=pages, engine=engine)
+                       rules_path=Path(rules_path) if rules_path else None, rules=rules, extra_pages=pages,
+                       engine=engine)
     built.issues[:0] = issues
     return built

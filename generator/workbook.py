@@ -32,7 +32,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from .issues import Issue
-from .models import Book, Record
+from .models import Book, IssueCounts, Record
 from .pagekit import pct
 from .rules import Rules
 from .xlsx_writer import STYLES, Cells, Col, atomic_workbook, setup_table
@@ -194,7 +194,7 @@ class _Writer:
         for i, h in enumerate(("指标", "数值", "目标", "达成", "说明")):
             put(ws, row, i, h, "header")
         targets = self.rules.targets
-        issues = kpis.get("issues") or {}
+        issues = kpis.get("issues") or IssueCounts(error=0, warning=0)
         kpi_rows: list[tuple[str, Any, str | None, float | None, str]] = [
             ("客户数", kpis.get("clients", 0), "int", None, "成交客户人数，同一客户多张保单只计一次"),
             ("准客户数", kpis.get("prospects", 0), "int", None, "未成交客户人数"),
@@ -203,7 +203,7 @@ class _Writer:
             ("趸交保费合计", kpis.get("single_premium", 0.0), "money", None, "一次交清的保单保费之和（元），另列"),
             ("加保率", kpis.get("addon_rate"), "pct", targets.addon_rate, "持有两张及以上保单的成交客户占比"),
             ("转介绍率", kpis.get("referral_rate"), "pct", targets.referral_rate, "介绍过其他客户的成交客户占比"),
-            ("数据问题", f"错误 {issues.get('error', 0)} 条 / 警告 {issues.get('warning', 0)} 条",
+            ("数据问题", f"错误 {issues['error']} 条 / 警告 {issues['warning']} 条",
              None, None, "详见“数据问题”工作表"),
         ]
         for label, value, style, target, note in kpi_rows:

@@ -85,7 +85,7 @@ class SampleBuild:
     """``build(sample_data/, out, today=TODAY, site=True, keep_records=True, jobs=2)``.
 
     Shared by every test of the session: read it, never write into ``out`` (copy it
-    with the ``sample_build_copy`` fixture first); ``result.books`` keep their records.
+    with the ``sample_build_copy`` fixture first); ``result.agents`` keep their records.
     """
 
     result: object  # generator.pipeline.RunResult (imported lazily: conftest loads first)

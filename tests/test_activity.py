@@ -9,7 +9,7 @@ import pytest
 
 from generator.activity import week_start
 from generator.activity_pages import activity_pages, add_activity_pages, morning_path
-from generator.models import RunResult
+from generator.models import AgentResult, RunResult
 from generator.pipeline import process_source, report_dict
 from generator.read import discover
 from generator.rules import load_rules
@@ -101,7 +101,7 @@ def test_workbook_sheet_shows_the_week(book, tmp_path):
 
 
 def test_morning_pages_aggregate_without_client_data(book):
-    second = report_dict(RunResult([book], TODAY))["files"][0]
+    second = report_dict(RunResult([AgentResult.of(book)], TODAY))["files"][0]
     other = {**second, "agent_id": "A1002", "agent_name": "李雷", "path": "A1002.xlsx"}
     report = {"today": TODAY.isoformat(), "files": [second, other]}
     pages = activity_pages(report, RULES)

@@ -90,15 +90,15 @@ def test_rebuild_reuses_the_index_and_records_full_history(tmp_path):
     shutil.copytree(SAMPLE, books)
     first = build(books, out, today=TODAY)
     counts = _history_clients(out)
-    assert len(counts) == sum(1 for b in first.books if b.status != "failed") and all(counts.values())
+    assert len(counts) == sum(1 for b in first.agents if b.status != "failed") and all(counts.values())
     entries = {p: p.stat().st_mtime_ns for p in (out / ".cache" / "agents").glob("*.json")}
     report1 = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    stamps = {b.output: (out / b.output).stat().st_mtime_ns for b in first.books if b.output}
+    stamps = {b.output: (out / b.output).stat().st_mtime_ns for b in first.agents if b.output}
 
     second = build(books, out, today=TODAY)  # nothing changed
     assert _history_clients(out) == counts  # the cached agents' rows came from the index
     assert json.loads((out / "report.json").read_text(encoding="utf-8"))["files"] == report1["files"]
-    flagged = {b.output for b in second.books if any(i.code.startswith(("cross-agent", "branch-", "phone-is-other"))
+    flagged = {b.output for b in second.agents if any(i.code.startswith(("cross-agent", "branch-", "phone-is-other"))
                                                      for i in b.issues)}
     untouched = {p for p, t in entries.items() if p.stat().st_mtime_ns == t}
     assert len(untouched) >= len(entries) - len(flagged)  # reused entries are not rewritten
@@ -109,7 +109,7 @@ def test_rebuild_reuses_the_index_and_records_full_history(tmp_path):
     (out / ".cache" / INDEX_NAME).unlink()  # without the index a cached result is not enough
     third = build(books, out, today=TODAY)
     assert _history_clients(out) == counts
-    assert all((out / b.output).stat().st_mtime_ns != stamps[b.output] for b in third.books if b.output)
-    wb = openpyxl.load_workbook(out / third.books[0].output, read_only=True)
+    assert all((out / b.output).stat().st_mtime_ns != stamps[b.output] for b in third.agents if b.output)
+    wb = openpyxl.load_workbook(out / third.agents[0].output, read_only=True)
     assert "服务日历" in wb.sheetnames
     wb.close()

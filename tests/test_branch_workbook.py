@@ -16,7 +16,8 @@ from generator.branch_pages import GENERATED, branch_pages
 from generator.branch_workbook import write_branch_workbook
 from generator.campaign import campaign_partial, merge
 from generator.complaints import analyse_complaints, read_complaints
-from generator.pipeline import RunResult, process_source, report_dict
+from generator.models import AgentResult, RunResult
+from generator.pipeline import process_source, report_dict
 from generator.read import discover
 from generator.rules import load_rules
 from generator.sample_branch import make_branch_sample
@@ -45,7 +46,7 @@ def run(inputs):
     """What the pipeline will do: branch files out of discovery, books in, partials merged."""
     sources = [s for s in discover(inputs) if branch_file_kind(s.path) is None]
     books = [process_source(s, RULES, today=TODAY) for s in sources]
-    report = report_dict(RunResult(books=books, today=TODAY))
+    report = report_dict(RunResult(agents=[AgentResult.of(b) for b in books], today=TODAY))
     teams = {f["agent_id"]: f["team"] for f in report["files"]}
     survey = read_survey(inputs / "branch/满意度调查.xlsx", RULES, display="branch/满意度调查.xlsx")
     complaints = read_complaints(inputs / "branch/投诉记录.xlsx", RULES, TODAY, agents=teams,

@@ -59,7 +59,7 @@ def test_a_bug_in_one_agent_fails_that_agent_alone(books, tmp_path, monkeypatch,
     monkeypatch.setattr(module, name, buggy)
     out = tmp_path / "out"
     result = build(books, out, today=TODAY, jobs=1, use_cache=False)
-    by_id = {b.agent.agent_id: b for b in result.books}
+    by_id = {b.agent.agent_id: b for b in result.agents}
     assert by_id["A1002"].status == "failed" and by_id["A1002"].output is None
     [issue] = [i for i in by_id["A1002"].issues if i.code == "internal-error"]
     assert step in issue.message and "KeyError" in issue.message and "planted" not in issue.message
@@ -139,7 +139,7 @@ def test_two_books_with_one_agent_id_are_warned_and_kept_apart(tmp_path):
     books, out = tmp_path / "books", tmp_path / "out"
     _twins(books)
     first = build(books, out, today=date(2026, 10, 1), jobs=1)
-    for book in first.books:
+    for book in first.agents:
         [issue] = [i for i in book.issues if i.code == "duplicate-agent-id"]
         other = ({"a_张三.xlsx", "b_张三.xlsx"} - {book.source}).pop()
         assert other in issue.message and "A1001" in issue.message
@@ -155,7 +155,7 @@ def test_two_books_with_one_agent_id_are_warned_and_kept_apart(tmp_path):
     # A month later the second book must not be compared with the first book's clients.
     _twins(books, first_rating="一般", second_rating="好")
     second = build(books, out, today=date(2026, 11, 1), jobs=1, keep_records=True)
-    by_source = {b.source: b for b in second.books}
-    assert by_source["a_张三.xlsx"].grade_changes  # its own history: A → lower
-    assert not by_source["b_张三.xlsx"].grade_changes and by_source["b_张三.xlsx"].compared_with is None
+    by_source = {b.source: b for b in second.agents}
+    assert by_source["a_张三.xlsx"].book.grade_changes  # its own history: A → lower
+    assert not by_source["b_张三.xlsx"].book.grade_changes and by_source["b_张三.xlsx"].compared_with is None
 

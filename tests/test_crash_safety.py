@@ -122,5 +122,5 @@ def test_kill_9_mid_build_leaves_only_whole_files(tmp_path):
     sources = sorted(books.glob("*.xlsx"))[:3]
     result = build(sources, fresh, today=TODAY)
     by_name = {f["path"]: f["workbook"] for f in report["files"]}
-    for book in result.books:
+    for book in result.agents:
         assert _cells(out / by_name[book.source]) == _cells(fresh / book.output), book.source

@@ -26,7 +26,7 @@ def pages(report):
 def _client_values(books):
     values = set()
     for book in books:
-        for rec in (*book.closed, *book.prospects):
+        for rec in (*book.book.closed, *book.book.prospects):
             for key in ("holder_name", "insured_name", "name", "holder_phone", "insured_phone", "phone",
                         "address", "policy_no"):
                 v = rec.get(key)
@@ -71,7 +71,7 @@ def test_chart_data_equal_grade_counts(report, pages):
 
 
 def test_no_client_personal_data_on_any_page(pages, sample_build):
-    values = _client_values(sample_build.result.books)  # built with keep_records=True
+    values = _client_values(sample_build.result.agents)  # built with keep_records=True
     assert len(values) > 500
     text = "\n".join(pages.values())
     leaks = sorted(v for v in values if v in text)

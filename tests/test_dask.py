@@ -21,7 +21,7 @@ def test_local_cluster_equals_local_build(tmp_path, sample_build):
     r1 = json.loads((out / "report.json").read_text(encoding="utf-8"))
     r2 = json.loads((tmp_path / "dask" / "report.json").read_text(encoding="utf-8"))
     assert r1 == r2
-    assert [b.output for b in local.books] == [b.output for b in remote.books]
-    for book in local.books:
+    assert [b.output for b in local.agents] == [b.output for b in remote.agents]
+    for book in local.agents:
         if book.output:
             assert_same_workbook(out / book.output, tmp_path / "dask" / book.output)

@@ -97,4 +97,4 @@ def test_job_size_does_not_grow_with_the_number_of_agents(tmp_path, monkeypatch)
     assert job_200 <= job_10 + 64, (job_10, job_200)  # the job does not
     # The shared map really reaches the workers: both agents were compared with their last snapshot.
     for result in (small, large):
-        assert [b.compared_with for b in result.books] == [BEFORE, BEFORE]
+        assert [b.compared_with for b in result.agents] == [BEFORE, BEFORE]

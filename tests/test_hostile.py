@@ -92,7 +92,7 @@ def test_every_row_is_accounted_for(corpus):
             assert counts["read"] == counts["accepted"] + counts["rejected"]
         rejected = {(i["sheet"], row) for i in f["issues"] if i["severity"] == "error" for row in _rows_of(i)}
         assert len(rejected) == rows["rejected"], f["path"]
-    for book in result.books:
+    for book in result.agents:
         assert len(book.closed) + len(book.prospects) + len(book.services) == book.totals.accepted
 
 
@@ -192,7 +192,7 @@ def test_a_declared_dtd_fails_the_whole_file(corpus, name):
 def test_every_readable_file_has_a_workbook_inside_the_output_folder(corpus):
     _, base, result, _, _, _ = corpus
     workbooks = (base / "out" / "workbooks").resolve()
-    outputs = [b.output for b in result.books if b.status != "failed"]
+    outputs = [b.output for b in result.agents if b.status != "failed"]
     assert all(outputs) and len(set(outputs)) == len(outputs)  # H04 repeats C02's agent
     for output in outputs:
         path = (base / "out" / output).resolve()
@@ -230,7 +230,7 @@ def test_no_local_file_content_leaks(corpus):
 
 def _workbooks(corpus):
     _, base, result, _, _, _ = corpus
-    for book in result.books:
+    for book in result.agents:
         if book.output:
             yield book, base / "out" / book.output
 
@@ -312,8 +312,8 @@ def test_html_in_any_field_is_escaped_on_dashboard_pages(corpus):
 
 def test_agent_names_never_escape_or_overwrite(corpus):
     _, base, result, _, _, _ = corpus
-    by_source = {b.source: b for b in result.books}
-    outputs = {b.source: b.output for b in result.books if b.output}
+    by_source = {b.source: b for b in result.agents}
+    outputs = {b.source: b.output for b in result.agents if b.output}
     assert outputs["H04_same_agent.xlsx"] != outputs["C02_formulas_cached.xlsx"]
     for source in ("H01_inject.xlsx", "H02_reserved.xlsx", "H03_control.xlsx"):
         name = Path(outputs[source]).name

@@ -219,9 +219,9 @@ def test_build_warns_both_agents_and_their_workbooks(tmp_path):
     write_book(books / "c.xlsx", [closed(投保人姓名="别人", 投保人电话="13900001111", 保单号="P7")],
                agent={"工号": "A3", "姓名": "丙"})
     result = build(books, tmp_path / "out", today=date(2026, 11, 23))
-    codes = {b.agent.agent_id: [i.code for i in b.issues] for b in result.books}
+    codes = {b.agent.agent_id: [i.code for i in b.issues] for b in result.agents}
     assert codes == {"A1": ["cross-agent-client"], "A2": ["cross-agent-client"], "A3": []}
-    for book in result.books[:2]:
+    for book in result.agents[:2]:
         ws = openpyxl.load_workbook(tmp_path / "out" / book.output)["数据问题"]
         assert "cross-agent-client" in [c.value for c in ws["E"]]
     report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))

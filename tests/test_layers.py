@@ -17,7 +17,7 @@ PACKAGE = Path(generator.__file__).parent
 LAYERS: list[set[str]] = [
     # 0. contracts and plain helpers: problems, records, cell parsing, the column
     #    schema, the rules model, safe writes, the page kit
-    {"exits", "fsutil", "safety", "zipguard", "issues", "models", "parse", "schema", "rules", "lunar",
+    {"exits", "fsutil", "safety", "zipguard", "issues", "models", "parse", "schema", "rules", "lunar", "settings",
      "pagekit", "glossary", "runargs"},
     # 1. reading and per-book facts: files → validated books, branch sheets
     {"sheet_reader", "sources", "read_csv", "xlsx_cells", "xlsx_open", "read", "validate", "premiums", "clients",

@@ -32,8 +32,8 @@ def built(sample_build):
 def test_sample_issues_are_exactly_the_planned_ones(built):
     result, _ = built
     plans = {b.stem: b for b in plan_sample(agents=12, seed=7, today=TODAY, csv_agents=1)}
-    assert len(result.books) == len(plans)
-    for book in result.books:
+    assert len(result.agents) == len(plans)
+    for book in result.agents:
         plan = plans[f"{book.agent.agent_id}_{book.agent.name}"]
         found = {(i.sheet, i.code) for i in book.issues}
         expected = {(p.sheet, p.code) for p in plan.problems}
@@ -68,28 +68,28 @@ def _sheet_dicts(ws):
 def opened(built):
     """Every workbook of the shared build, opened once (openpyxl: ~0.25 s each)."""
     result, out = built
-    return {book.output: openpyxl.load_workbook(out / book.output) for book in result.books if book.output}
+    return {book.output: openpyxl.load_workbook(out / book.output) for book in result.agents if book.output}
 
 
 def test_workbook_grades_are_the_rules_grades(built, opened):
     result, out = built
-    for book in result.books:
+    for book in result.agents:
         wb = opened[book.output]
         rows = _sheet_dicts(wb["成交客户"])
-        assert len(rows) == len(book.closed)
-        for rec, row in zip(book.closed, rows):
+        assert len(rows) == len(book.book.closed)
+        for rec, row in zip(book.book.closed, rows):
             expected = RULES.grade("closed", ratings_of(rec))
             assert row["等级"] == expected
             assert row["经济条件"] == rec.get("economy")
             assert row["保单号"] == rec.get("policy_no")
             assert row["象限"] == rec.quadrant
         prospects = _sheet_dicts(wb["未成交客户"])
-        assert [r["等级"] for r in prospects] == [RULES.grade("prospect", ratings_of(r)) for r in book.prospects]
+        assert [r["等级"] for r in prospects] == [RULES.grade("prospect", ratings_of(r)) for r in book.book.prospects]
 
 
 def test_every_rating_combination_graded_in_sample(built):
     result, _ = built
-    seen = {tuple(ratings_of(r).values()) for b in result.books for r in b.closed}
+    seen = {tuple(ratings_of(r).values()) for b in result.agents for r in b.book.closed}
     assert len(seen) == 8
 
 
@@ -103,11 +103,11 @@ def test_one_broken_file_does_not_stop_the_others(tmp_path):
     (books / "A1002x_empty.xlsx").write_bytes(b"")
     (books / "zz_text.xlsx").write_text("这不是表格", encoding="utf-8")
     result = build(books, tmp_path / "out", today=TODAY, jobs=2)
-    status = {b.source: b.status for b in result.books}
+    status = {b.source: b.status for b in result.agents}
     assert status["A1002x_empty.xlsx"] == "failed" and status["zz_text.xlsx"] == "failed"
     assert sum(1 for s in status.values() if s != "failed") == 3
     assert len(list((tmp_path / "out" / "workbooks").glob("*.xlsx"))) == 3
-    codes = {b.source: b.issues[0].code for b in result.books if b.status == "failed"}
+    codes = {b.source: b.issues[0].code for b in result.agents if b.status == "failed"}
     assert codes == {"A1002x_empty.xlsx": "file-empty", "zz_text.xlsx": "file-unreadable"}
 
 
@@ -115,8 +115,8 @@ def test_rebuild_gives_same_cells(tmp_path):
     src = [s for s in discover(SAMPLE) if s.stem.startswith("A1003")]
     a = build([src[0].path], tmp_path / "a", today=TODAY)
     b = build([src[0].path], tmp_path / "b", today=TODAY)
-    wa = openpyxl.load_workbook(tmp_path / "a" / a.books[0].output)
-    wb = openpyxl.load_workbook(tmp_path / "b" / b.books[0].output)
+    wa = openpyxl.load_workbook(tmp_path / "a" / a.agents[0].output)
+    wb = openpyxl.load_workbook(tmp_path / "b" / b.agents[0].output)
     assert wa.sheetnames == wb.sheetnames
     for name in wa.sheetnames:
         assert list(wa[name].values) == list(wb[name].values)
@@ -131,7 +131,7 @@ def test_agent_name_collision_never_overwrites(tmp_path):
     write_book(books / "two.xlsx", [closed()], agent={"工号": "A1", "姓名": "张三"})
     write_book(books / "three.xlsx", [closed()], agent={"工号": "../../evil", "姓名": "x/y"})
     result = build(books, tmp_path / "out", today=TODAY)
-    outputs = sorted(b.output for b in result.books)
+    outputs = sorted(b.output for b in result.agents)
     assert len(set(outputs)) == 3
     for o in outputs:
         path = (tmp_path / "out" / o).resolve()
@@ -144,16 +144,16 @@ def test_jobs_do_not_change_results(tmp_path, built):
     r1 = json.loads((tmp_path / "one" / "report.json").read_text(encoding="utf-8"))
     r2 = json.loads((out2 / "report.json").read_text(encoding="utf-8"))
     assert r1 == r2
-    for book in result1.books:
+    for book in result1.agents:
         assert_same_workbook(tmp_path / "one" / book.output, out2 / book.output)
     assert not list((tmp_path / "one" / "workbooks").glob(".part-*"))
 
 
-def test_slim_books_by_default(tmp_path):
+def test_results_carry_no_books_by_default(tmp_path):
     result = build([SAMPLE / "A1001_罗然.xlsx", SAMPLE / "A1002_唐颖雪.xlsx"], tmp_path / "o", today=TODAY)
-    assert len(result.books) == 2
-    assert all(not b.closed and not b.prospects for b in result.books)
-    assert sum(b.kpis.get("policies", 0) for b in result.books) > 0
+    assert len(result.agents) == 2
+    assert all(b.book is None and b.history_rows is None and not b.phones for b in result.agents)
+    assert sum(b.kpis.get("policies", 0) for b in result.agents) > 0
 
 
 def test_rebuild_redoes_only_changed_books(tmp_path):
@@ -164,7 +164,7 @@ def test_rebuild_redoes_only_changed_books(tmp_path):
     shutil.copytree(SAMPLE, books)
     out = tmp_path / "out"
     first = build(books, out, today=TODAY)
-    stamps = {b.output: (out / b.output).stat().st_mtime_ns for b in first.books if b.output}
+    stamps = {b.output: (out / b.output).stat().st_mtime_ns for b in first.agents if b.output}
     report1 = json.loads((out / "report.json").read_text(encoding="utf-8"))
     _time.sleep(0.01)
     # Change one book: drop its last policy row.
@@ -174,7 +174,7 @@ def test_rebuild_redoes_only_changed_books(tmp_path):
     ws.delete_rows(ws.max_row)
     wb.save(target)
     second = build(books, out, today=TODAY)
-    changed = [b.output for b in second.books if (out / b.output).stat().st_mtime_ns != stamps.get(b.output)]
+    changed = [b.output for b in second.agents if (out / b.output).stat().st_mtime_ns != stamps.get(b.output)]
     assert changed == ["workbooks/A1002_唐颖雪.xlsx"]
     report2 = json.loads((out / "report.json").read_text(encoding="utf-8"))
     before = {f["path"]: f for f in report1["files"]}
@@ -186,7 +186,7 @@ def test_rebuild_redoes_only_changed_books(tmp_path):
     target.unlink()
     third = build(books, out, today=TODAY)
     assert not (out / "workbooks" / "A1002_唐颖雪.xlsx").exists()
-    assert len(third.books) == len(first.books) - 1
+    assert len(third.agents) == len(first.agents) - 1
 
 
 def test_calendar_sheet_and_ics_for_every_agent(built, opened):
@@ -194,11 +194,11 @@ def test_calendar_sheet_and_ics_for_every_agent(built, opened):
 
     result, out = built
     today_somewhere = 0
-    for book in result.books:
+    for book in result.agents:
         wb = opened[book.output]
         assert wb.sheetnames[1] == "服务日历"
         rows = _sheet_dicts(wb["服务日历"])
-        assert len(rows) == book.kpis["calendar"]["total"] == len(book.tasks)
+        assert len(rows) == book.kpis["calendar"]["total"] == len(book.book.tasks)
         buckets = [r["分组"] for r in rows]
         order = ["今天", "本周", "逾期", "30天内", "以后"]
         assert buckets == sorted(buckets, key=order.index)  # the order an agent works in
@@ -222,7 +222,7 @@ def test_history_rerun_same_day_with_workers(sample_build_copy):
     out = sample_build_copy  # the first run: the shared build (jobs=2), with its pasture.db
     assert (out / "pasture.db").is_file()
     result = build(SAMPLE, out, today=TODAY, jobs=2, use_cache=False)
-    assert result.exit_code == 1 and len(result.books) == 12
+    assert result.exit_code == 1 and len(result.agents) == 12
     store = open_store(out / "pasture.db")
     assert store.dates() == [TODAY]
     store.close()

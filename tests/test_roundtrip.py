@@ -21,6 +21,11 @@ BOOK = ROOT / "sample_data" / "A1001_罗然.xlsx"
 DERIVED_CODES = {"unknown-column", "duplicate-column", "agent-info-missing"}
 
 
+def _books(result):
+    """The whole books a records-keeping run hands back (AgentResult.book)."""
+    return [r.book for r in result.agents]
+
+
 def _build(src: Path, out: Path) -> Any:
     return build([src], out, today=TODAY, history=False, use_cache=False, keep_records=True)
 
@@ -87,7 +92,7 @@ def _copy_back(out: Path, folder: Path) -> Path:
 
 
 def _codes(result: Any) -> list[str]:
-    return [i.code for b in result.books for i in b.issues]
+    return [i.code for b in result.agents for i in b.issues]
 
 
 def test_workbook_alone_reads_back_without_derived_warnings(first, tmp_path):
@@ -95,7 +100,7 @@ def test_workbook_alone_reads_back_without_derived_warnings(first, tmp_path):
     src = tmp_path / "in"
     _copy_back(out, src)
     again = _build(src, tmp_path / "out")
-    (b0,), (b1,) = result.books, again.books
+    (b0,), (b1,) = _books(result), _books(again)
     assert not DERIVED_CODES & set(_codes(again))
     dropped = [i for i in b1.issues if i.code == "optional-value-dropped" and i.column in ("资产能力", "信赖程度")]
     assert dropped == []
@@ -119,7 +124,7 @@ def test_three_done_rows_become_service_records_and_leave_the_calendar(first, tm
     marked = _mark_done(_copy_back(out, src))
     assert len(marked) == 3
     again = _build(src, tmp_path / "out")
-    (b0,), (b1,) = result.books, again.books
+    (b0,), (b1,) = _books(result), _books(again)
     assert not DERIVED_CODES & set(_codes(again))
     new = [s for s in b1.services if s.get("task")]
     assert len(b1.services) == len(b0.services) + 3 and len(new) == 3
@@ -153,7 +158,7 @@ def test_three_done_rows_become_service_records_and_leave_the_calendar(first, tm
     third_in = tmp_path / "in3"
     _copy_back(tmp_path / "out", third_in)
     third = _build(third_in, tmp_path / "out3")
-    (b3,) = third.books
+    (b3,) = _books(third)
     assert len([s for s in b3.services if s.get("task")]) == 3
     assert not {(t.client_key, t.label, t.date) for t in b3.tasks} & set(marked)
     assert not DERIVED_CODES & set(_codes(third))
@@ -169,7 +174,7 @@ def test_original_and_workbook_together_refuse_the_original(first, tmp_path):
     _mark_done(edited, 1)
     result = build([tmp_path / "orig", tmp_path / "back"], tmp_path / "out", today=TODAY, history=False,
                    use_cache=False, keep_records=True)
-    orig, back = result.books
+    orig, back = _books(result)
     assert orig.status == "failed" and [i.code for i in orig.issues] == ["superseded-by-workbook"]
     assert "A1001" in orig.issues[0].message and "工作簿" in orig.issues[0].message
     assert back.status != "failed" and len([s for s in back.services if s.get("task")]) == 1
@@ -185,7 +190,7 @@ def test_agent_edits_to_client_rows_are_read(first, tmp_path):
     ws = wb["成交客户"]
     head = _header(ws)
     # Pick a client with one policy whose grade is not A and make them all-strong.
-    (b0,) = result.books
+    (b0,) = _books(result)
     single = [r for r in b0.closed if r.grade != "A" and sum(o.client_key == r.client_key for o in b0.closed) == 1]
     target = single[0]
     for r in range(2, ws.max_row + 1):
@@ -195,7 +200,7 @@ def test_agent_edits_to_client_rows_are_read(first, tmp_path):
             ws.cell(r, head["影响力"], "广")
             ws.cell(r, head["等级"], "Z")  # a derived cell typed over: ignored
     wb.save(path)
-    (b1,) = _build(src, tmp_path / "out").books
+    (b1,) = _books(_build(src, tmp_path / "out"))
     (rec,) = [r for r in b1.closed if r.get("policy_no") == target.get("policy_no")]
     assert rec.grade == "A"
 
@@ -298,7 +303,7 @@ def test_workbook_without_its_agent_sheet_is_still_recognised(first, tmp_path):
     wb = openpyxl.load_workbook(path)
     del wb["代理人"]
     wb.save(path)
-    (b1,) = _build(tmp_path / "in", tmp_path / "out").books
+    (b1,) = _books(_build(tmp_path / "in", tmp_path / "out"))
     codes = {i.code for i in b1.issues}
     assert not {"unknown-column", "duplicate-column"} & codes
     assert [s.get("client") for s in b1.services if s.get("task")] == [marked[0][0]]
@@ -322,7 +327,7 @@ def test_every_result_column_the_workbook_writes_is_known_as_derived(first):
 
 def test_client_sheet_names_the_resolved_referrer(first):
     out, result = first
-    (b0,) = result.books
+    (b0,) = _books(result)
     wb = openpyxl.load_workbook(_workbook(out), read_only=True)
     rows = list(wb["客户档案"].iter_rows(values_only=True))
     wb.close()

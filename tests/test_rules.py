@@ -183,4 +183,4 @@ def test_rules_at_their_bounds_still_build(tmp_path):
     from datetime import date
 
     result = build(books, tmp_path / "out", rules=rules, today=date(2026, 11, 23), history=False)
-    assert [b.status for b in result.books] == ["ok"] and result.books[0].kpis["calendar"]
+    assert [b.status for b in result.agents] == ["ok"] and result.agents[0].kpis["calendar"]

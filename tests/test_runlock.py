@@ -125,7 +125,7 @@ def test_lock_is_released_when_its_holder_is_killed(tmp_path, two_branches):
         os.kill(holder.pid, signal.SIGKILL)
         holder.wait(timeout=30)
     result = build(second, out, today=TODAY, history=False)  # no stale lock to clear by hand
-    assert all(b.output for b in result.books)
+    assert all(b.output for b in result.agents)
 
 
 def test_temporary_names_are_unique_per_run(tmp_path):
@@ -151,7 +151,7 @@ def test_leftover_temporaries_are_swept_on_the_next_run(tmp_path, two_branches):
     result = build(second, out, today=TODAY, history=False)
     assert [p for p in planted if p.exists()] == []
     assert all(p.exists() for p in keep)
-    assert all((out / b.output).is_file() for b in result.books if b.output)
+    assert all((out / b.output).is_file() for b in result.agents if b.output)
 
 
 def test_sweep_never_follows_a_link(tmp_path):

@@ -8,7 +8,7 @@ import pytest
 
 from generator.dashboards import dashboard_pages
 from generator.history import open_store
-from generator.models import RunResult
+from generator.models import AgentResult, RunResult
 from generator.pipeline import process_source, report_dict
 from generator.read import discover
 from generator.rules import Rules, load_rules
@@ -106,11 +106,11 @@ def test_workbook_shows_the_segment_next_to_the_grade(book, tmp_path):
 
 
 def test_dashboards_count_segments_with_movement(book, tmp_path):
-    report = report_dict(RunResult([book], TODAY))
+    report = report_dict(RunResult([AgentResult.of(book)], TODAY))
     with open_store(tmp_path / "h.db") as store:
         # An earlier snapshot where C009 was still 一般 and C001 not yet 高效.
         store.begin(date(2026, 10, 1))
-        earlier = report_dict(RunResult([book], date(2026, 10, 1)))["files"][0]["kpis"]
+        earlier = report_dict(RunResult([AgentResult.of(book)], date(2026, 10, 1)))["files"][0]["kpis"]
         book_kpis = book.kpis
         book.kpis = {**earlier, "segments": {"高效客户": 0, "高贡献客户": 1, "一般客户": 5, "休眠客户": 0}}
         store.add_book(book)

@@ -164,7 +164,7 @@ def texts(sample_site: Path) -> SiteText:
 
 @pytest.fixture(scope="module")
 def agents(sample_build) -> list:
-    return [b.agent for b in sample_build.result.books if b.status != "failed"]
+    return [b.agent for b in sample_build.result.agents if b.status != "failed"]
 
 
 def test_scan_covers_the_whole_site(texts, values):

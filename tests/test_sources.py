@@ -54,9 +54,9 @@ def test_the_output_folder_inside_the_input_is_never_read_back(tmp_path):
     books.mkdir()
     _book(books / "1001_张三.xlsx", [closed(1)], kv=agent("1001", "张三"))
     first = build(books, books / "out", today=TODAY, history=False, use_cache=False)
-    assert (books / "out" / "workbooks").is_dir() and len(first.books) == 1
+    assert (books / "out" / "workbooks").is_dir() and len(first.agents) == 1
     second = build(books, books / "out", today=TODAY, history=False, use_cache=False)
-    assert [b.source for b in second.books] == ["1001_张三.xlsx"]
+    assert [b.source for b in second.agents] == ["1001_张三.xlsx"]
     assert discover(books, exclude=[books / "out"]) == discover(books)[:1]
 
 
@@ -75,7 +75,7 @@ def test_a_build_survives_a_name_that_is_not_utf8(tmp_path):
     books.mkdir()
     _book(Path(os.fsdecode(os.fsencode(books) + b"/1001_\xff\xfe.xlsx")), [closed(1)], kv=agent("1001", "张三"))
     result = build(books, tmp_path / "out", today=TODAY, history=False)
-    (book,) = result.books
+    (book,) = result.agents
     assert book.status == "warnings" and "\ufffd" in book.source
     assert book.source.encode("utf-8")  # valid text everywhere downstream
     report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))

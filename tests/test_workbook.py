@@ -371,8 +371,8 @@ def test_failed_write_keeps_old_file(tmp_path: Path) -> None:
     target = tmp_path / "x.xlsx"
     target.write_bytes(b"old")
     book = make_book()
-    book.kpis = {"issues": "not a dict"}  # .get fails inside the writer
-    with pytest.raises(AttributeError):
+    book.kpis = {"issues": "not a dict"}  # type: ignore[typeddict-item]  # indexing fails inside the writer
+    with pytest.raises(TypeError):
         write_agent_workbook(book, RULES, target, today=TODAY)
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["x.xlsx"]
