@@ -92,8 +92,9 @@ def test_every_row_is_accounted_for(corpus):
             assert counts["read"] == counts["accepted"] + counts["rejected"]
         rejected = {(i["sheet"], row) for i in f["issues"] if i["severity"] == "error" for row in _rows_of(i)}
         assert len(rejected) == rows["rejected"], f["path"]
-    for book in result.agents:
-        assert len(book.closed) + len(book.prospects) + len(book.services) == book.totals.accepted
+    for agent in result.agents:
+        book = agent.book
+        assert len(book.closed) + len(book.prospects) + len(book.services) == agent.totals.accepted
 
 
 def _rows_of(issue):
