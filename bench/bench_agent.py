@@ -4,6 +4,7 @@ Usage (repository root, inside the venv)::
 
     python bench/bench_agent.py BOOKS --books 3 --out OUT [--profile FILE.prof]
     python bench/bench_agent.py --compare OUT_A OUT_B
+    python bench/bench_agent.py BOOKS --books 3 --sheets
 
 The first form runs what a pool worker runs for each of the first ``--books`` books of
 BOOKS (read → validate → classify → plan, the workbook, the ``.ics``) and the copy floor
@@ -12,6 +13,9 @@ first book's warm-up (imports, lunar memo) is counted, as a worker pays it too.
 
 Run it alternately from two checkouts (``PYTHONPATH=/path/to/checkout``) in one session
 to measure a lever: the machine is shared, so only runs close in time compare.
+
+``--sheets`` shares the workbook's CPU out by sheet: filling each sheet, and xlsxwriter's
+close (XML, shared strings, zip) in proportion to the cells each sheet holds.
 
 ``--compare`` checks that two output folders hold the same workbooks and calendars:
 every part of every ``.xlsx`` byte for byte and every ``.ics`` byte for byte; for a
@@ -79,11 +83,74 @@ def measure(books: Path, n: int, out: Path, profile: Path | None = None) -> dict
     return result
 
 
+def sheet_costs(books: Path, n: int, out: Path) -> dict[str, dict[str, float]]:
+    """CPU per agent of filling each sheet, the cells it holds, and xlsxwriter's close
+    (sheet XML, shared strings, styles, zip) shared out by cells: where the workbook's CPU goes."""
+    from xlsxwriter.workbook import Workbook
+
+    from generator import roundtrip, workbook, workbook_calendar, workbook_clients
+    from generator.pipeline import process_source
+    from generator.read import discover
+    from generator.rules import load_rules
+
+    fill: dict[str, float] = {}
+    cells: dict[str, int] = {}
+    close = [0.0]
+
+    def timed(owner: object, name: str, label: object) -> None:
+        original = getattr(owner, name)
+
+        def wrapper(*args: object, **kwargs: object) -> object:
+            t = time.process_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                key = label(*args) if callable(label) else str(label)
+                fill[key] = fill.get(key, 0.0) + time.process_time() - t
+        setattr(owner, name, wrapper)
+
+    timed(workbook._Writer, "records", lambda self, sheet, *a: sheet.name)
+    for name, label in (("overview", "总览"), ("referrals", "转介绍"), ("grade_changes", "等级变化"),
+                        ("issues", "数据问题"), ("help", "说明")):
+        timed(workbook._Writer, name, label)
+    timed(workbook_calendar.CalendarSheets, "_calendar", "服务日历")
+    timed(workbook_calendar.CalendarSheets, "_greetings", "节日问候")
+    timed(workbook_clients, "write_clients", "客户档案")
+    timed(workbook, "write_agent_sheet", roundtrip.AGENT_SHEET)
+    original_close = Workbook.close
+
+    def close_and_count(self: Workbook) -> None:
+        for ws in self.worksheets():
+            cells[ws.name] = cells.get(ws.name, 0) + sum(len(r) for r in ws.table.values())
+        t = time.process_time()
+        original_close(self)
+        close[0] += time.process_time() - t
+    Workbook.close = close_and_count  # type: ignore[method-assign]
+    rules = load_rules()
+    sources = [s for s in discover(books) if s.kind == "xlsx"][:n]
+    out.mkdir(parents=True, exist_ok=True)
+    for i, source in enumerate(sources):
+        book = process_source(source, rules, today=TODAY)
+        workbook.write_agent_workbook(book, rules, out / f"sheets-{i:03d}.xlsx", today=TODAY)
+    Workbook.close = original_close  # type: ignore[method-assign]
+    total = sum(cells.values())
+    return {name: {"cells": cells[name] / len(sources), "fill": fill.get(name, 0.0) / len(sources),
+                   "close_share": close[0] * cells[name] / total / len(sources)}
+            for name in sorted(cells, key=lambda k: -cells[k])}
+
+
 def _copy_cpu(src: Path, dest: Path) -> float:
+    """The copy floor with bare xlsxwriter as installed (its own zip level, not Pasture's)."""
+    from xlsxwriter import workbook as xw
+
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from bench_build import _copy_one
 
-    return _copy_one((str(src), str(dest)))
+    ours, xw.ZipFile = xw.ZipFile, zipfile.ZipFile  # type: ignore[misc]
+    try:
+        return _copy_one((str(src), str(dest)))
+    finally:
+        xw.ZipFile = ours  # type: ignore[misc]
 
 
 def compare(a: Path, b: Path) -> list[str]:
@@ -148,11 +215,16 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / ".data" / "agent-out")
     parser.add_argument("--profile", type=Path)
     parser.add_argument("--compare", nargs=2, type=Path, metavar=("A", "B"))
+    parser.add_argument("--sheets", action="store_true", help="CPU per sheet: filling it and its share of close")
     args = parser.parse_args()
     if args.compare:
         problems = compare(*args.compare)
         print("\n".join(problems) if problems else "identical")
         raise SystemExit(1 if problems else 0)
+    if args.sheets:
+        for name, row in sheet_costs(args.books, args.n, args.out).items():
+            print(f"{name}\t{row['cells']:8.0f} cells\tfill {row['fill']:.3f}s\tclose share {row['close_share']:.3f}s")
+        return
     result = measure(args.books, args.n, args.out, args.profile)
     import generator
 

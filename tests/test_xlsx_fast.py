@@ -136,3 +136,40 @@ def test_only_checked_versions(monkeypatch: pytest.MonkeyPatch) -> None:
                                  else Worksheet)
     monkeypatch.setattr(xlsxwriter, "__version__", "99.0.0")
     assert worksheet_class() is Worksheet
+
+
+def test_workbook_zip_deflated_at_level_one(tmp_path: Path) -> None:
+    """atomic_workbook's zip is deflated at ZIP_LEVEL: every part's compressed size is
+    what zlib gives at that level (the default, 6, gives less for XML this size)."""
+    import zlib
+
+    path = tmp_path / "z.xlsx"
+    with xlsx_writer.atomic_workbook(path, created=TODAY) as wb:
+        ws = wb.add_worksheet("表")
+        cells = xlsx_writer.Cells(wb)
+        for r in range(2000):
+            cells.put_row(ws, r, [f"客户{r}", r * 1.5, date(2026, 1, 1 + r % 28)], [cells.style()] * 3)
+    with zipfile.ZipFile(path) as zf:
+        checked = 0
+        for info in zf.infolist():
+            data = zf.read(info)
+            if info.compress_type != zipfile.ZIP_DEFLATED or len(data) < 10_000:
+                continue
+            quick = zlib.compressobj(xlsx_fast.ZIP_LEVEL, zlib.DEFLATED, -15)
+            assert info.compress_size == len(quick.compress(data) + quick.flush())
+            default = zlib.compressobj(6, zlib.DEFLATED, -15)
+            assert info.compress_size > len(default.compress(data) + default.flush())
+            checked += 1
+        assert checked >= 2  # the sheet and the shared strings
+
+
+def test_quick_zip_only_on_checked_versions(monkeypatch: pytest.MonkeyPatch) -> None:
+    from xlsxwriter import workbook as xw
+
+    monkeypatch.setattr(xw, "ZipFile", zipfile.ZipFile)
+    monkeypatch.setattr(xlsxwriter, "__version__", "99.0.0")
+    xlsx_fast.use_quick_zip()
+    assert xw.ZipFile is zipfile.ZipFile
+    monkeypatch.setattr(xlsxwriter, "__version__", sorted(xlsx_fast.CHECKED_VERSIONS)[0])
+    xlsx_fast.use_quick_zip()
+    assert xw.ZipFile is xlsx_fast.QuickZipFile
