@@ -246,8 +246,9 @@ def validate(inputs: tuple[Path, ...], rules_path: Path | None, today: date | No
         pasture validate 我的客户.xlsx
         pasture validate 档案/ --json
     """
-    rules = _load_rules(rules_path)
-    with _reraise(RunArgumentError, UsageProblem):
+    # Without --rules: the rules a build would grade with (PASTURE_RULES, else the packaged ones).
+    rules = _load_rules(rules_path) if rules_path else None
+    with _reraise(RunArgumentError, UsageProblem), _reraise(RulesError, UsageProblem):
         result = pipeline.validate(list(inputs), rules=rules, today=_day(today), jobs=jobs or pipeline.default_jobs())
     if as_json:
         click.echo(json.dumps(pipeline.report_dict(result), ensure_ascii=False, indent=2, default=str))

@@ -66,7 +66,7 @@ class BuildProgress:
             self.console.print(f"开始处理 {total} 位代理人的档案")
             self._next_line = max(1, total // 10)
 
-    def advance(self, book: AgentResult) -> None:
+    def advance(self, result: AgentResult) -> None:
         self.done += 1
         if not self.enabled:
             return

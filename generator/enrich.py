@@ -60,7 +60,8 @@ def enrich_book(book: Book, rules: Rules, *, today: date,
     on the closed rows, and with history — an open :class:`Store`, the path of one (pool
     workers) or the map of :meth:`Store.previous_all` (remote workers) — compares with the agent's previous snapshot
     (``book.grade_changes``, ``book.compared_with``). Last it keeps the rows the store
-    needs in ``book.history_rows``, so the book can be slimmed. Failed books are left alone.
+    needs in ``book.history_rows``: they leave the worker in the agent's result, the
+    client rows do not. Failed books are left alone.
     """
     if book.status == "failed":
         return

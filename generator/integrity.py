@@ -89,7 +89,8 @@ class Finding:
 
 
 def phone_uses(book: Book) -> list[PhoneUse]:
-    """The person phones on a book's accepted client rows (call before slimming it)."""
+    """The person phones on a book's accepted client rows (in the worker, which hands them
+    back in :attr:`AgentResult.phones`)."""
     uses = []
     for sheet, records in ((CLOSED_SHEET, book.closed), (PROSPECT_SHEET, book.prospects)):
         phone_key, name_key = _PERSON[sheet]

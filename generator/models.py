@@ -212,11 +212,11 @@ class Book:
     # Folded ids and names on every client row read, accepted or rejected (set by validate),
     # so a 介绍人 whose own row was rejected is not reported a second time as unknown.
     known_clients: set[str] = field(default_factory=set)
-    # One tuple per client for the history store (stable ids, no names), kept when a worker
-    # slims the book: set by enrich.enrich_book.
+    # One tuple per client for the history store (stable ids, no names), handed back in
+    # AgentResult.history_rows: set by enrich.enrich_book.
     history_rows: list[tuple[Any, ...]] | None = None
-    # JSON-ready per-agent partials for branch-level steps (kept in the result and the
-    # cache after the client rows are dropped), e.g. phone index, campaign points.
+    # JSON-ready per-agent partials for branch-level steps, copied into the AgentResult
+    # (``phones`` → AgentResult.phones, ``campaign`` → AgentResult.campaign).
     extras: dict[str, Any] = field(default_factory=dict)
     # Filled by plan.plan_book: the dated service calendar (None: not planned) and the
     # prospects registered per day for the last 30 days, for the daily quota.

@@ -299,8 +299,9 @@ def validate(inputs: PathLike | Iterable[PathLike], settings: BuildSettings | No
              on_book: OnAgent | None = None, **options: Any) -> RunResult:
     """Check books without writing anything; every result keeps its whole book.
 
-    ``options`` are :data:`generator.settings.SETTINGS` (rules, today, jobs, days …)."""
-    cfg = (settings or BuildSettings()).replace(**options).resolved()
+    ``options`` are :data:`generator.settings.SETTINGS` (rules, today, jobs, days …); with
+    no rules given it checks with the rules a build would grade with (:func:`_project_rules`)."""
+    cfg = _project_rules((settings or BuildSettings()).replace(**options)).resolved()
     assert cfg.rules is not None and cfg.today is not None
     sources, branch_sources = _split_sources(inputs)
     if not sources and not branch_sources:

@@ -274,9 +274,15 @@ def read_config(config_file: Path) -> dict[str, Any]:
 
 def project_rules_file(project_dir: Path) -> Path | None:
     """The rules file a site project names (env PASTURE_RULES, then its mkdocs.yml's
-    extra.pasture_rules); None for the packaged rules. A build grades with these too."""
+    extra.pasture_rules); None for the packaged rules. A build grades with these too.
+
+    A config that cannot be read names no rules file: the site step reports it as a site
+    issue, and the workbooks are still written (they never depended on mkdocs.yml)."""
     config_file = Path(project_dir) / CONFIG_NAME
-    config = read_config(config_file) if config_file.is_file() else {}
+    try:
+        config = read_config(config_file) if config_file.is_file() else {}
+    except SiteError:
+        config = {}
     return _rules_file(config, Path(project_dir).resolve(), None)
 
 

@@ -104,7 +104,7 @@ def test_unknown_agent_phone_repeated_on_most_clients_is_suspect():
 
 
 def test_streaming_add_with_picklable_uses():
-    """The worker takes phone_uses(book) before slimming; the parent never needs records."""
+    """The worker takes phone_uses(book) while it holds the rows; the parent never needs records."""
     a = book("a.xlsx", "A1", clients=[("钱七", "13700000777")])
     b = book("b.xlsx", "B1", clients=[("钱七", "13700000777")])
     whole = PhoneIndex()
@@ -113,7 +113,7 @@ def test_streaming_add_with_picklable_uses():
     streamed = PhoneIndex()
     for x in (a, b):
         uses = pickle.loads(pickle.dumps(phone_uses(x)))
-        x.closed = []  # slimmed
+        x.closed = []  # the parent never sees the rows
         streamed.add(x.source, x.agent, uses)
     assert streamed.findings() == whole.findings() and len(streamed) == 2
 
