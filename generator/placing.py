@@ -30,16 +30,16 @@ def place_workbooks(results: list[AgentResult], sources: list[Source], workbooks
     """
     used: dict[str, str] = {}
     moves: list[tuple[int, Path, str]] = []
-    books = list(results)
-    for n, book in enumerate(books):
-        output = book.output
+    placed = list(results)
+    for n, result in enumerate(placed):
+        output = result.output
         if output:
-            name, warnings = workbook_name(book.agent, used, source=book.source)
-            warnings = [w for w in warnings if w not in book.issues]  # a cached result has them already
+            name, warnings = workbook_name(result.agent, used, source=result.source)
+            warnings = [w for w in warnings if w not in result.issues]  # a cached result has them already
             if warnings:
                 # Said in the report (and on the dashboards); the workbook was already written.
-                books[n] = book = _changed(book, issues=(*book.issues, *warnings),
-                                           status="warnings" if book.status == "ok" else book.status)
+                placed[n] = result = _changed(result, issues=(*result.issues, *warnings),
+                                              status="warnings" if result.status == "ok" else result.status)
             current = Path(output) if Path(output).is_absolute() else workbooks.parent / output
             moves.append((n, current, name))
     # A cached workbook may have to move onto a name another one still holds: park first.
@@ -57,11 +57,11 @@ def place_workbooks(results: list[AgentResult], sources: list[Source], workbooks
         if current != workbooks / name:
             os.replace(current, workbooks / name)
         ics_name = name[: -len(".xlsx")] + ".ics"
-        calendar = books[n].calendar_output
+        calendar = placed[n].calendar_output
         if calendar and Path(calendar).is_absolute():
             os.replace(calendar, calendars / ics_name)
-        books[n] = _changed(books[n], output=f"workbooks/{name}",
-                            calendar_output=f"calendars/{ics_name}" if (calendars / ics_name).exists() else None)
+        placed[n] = _changed(placed[n], output=f"workbooks/{name}",
+                             calendar_output=f"calendars/{ics_name}" if (calendars / ics_name).exists() else None)
     keep = {name.casefold() for _, _, name in moves}
     for folder, suffix in ((workbooks, ".xlsx"), (calendars, ".ics")):
         for stale in folder.glob(f"*{suffix}"):
@@ -71,11 +71,11 @@ def place_workbooks(results: list[AgentResult], sources: list[Source], workbooks
                 stale.unlink()  # an agent no longer in the input; these folders are ours alone
     if cache is not None:
         reused = reused or {}
-        for i, (source, book) in enumerate(zip(sources, books)):
+        for i, (source, result) in enumerate(zip(sources, placed)):
             # A reused entry is written again only when its workbook's name changed.
-            if i in keys and (i not in reused or reused[i] != book.output):
-                cache.put(source, keys[i], book)
-    return books
+            if i in keys and (i not in reused or reused[i] != result.output):
+                cache.put(source, keys[i], result)
+    return placed
 
 
 def _changed(result: AgentResult, **changes: Any) -> AgentResult:
