@@ -214,6 +214,10 @@ class Cells:
                 cells[col] = CellDatetime(number, style.date or ws.default_date_format)
             elif (kind is float or kind is int) and math.isfinite(value):
                 cells[col] = CellNumber(float(value), style.plain)
+            elif value is None:  # put writes a blank when the column has a style
+                if style.plain is None:
+                    continue
+                cells[col] = CellBlank(style.plain)
             else:
                 if value is not None or style.plain is not None:
                     self.put(ws, row, col, value, *style.styles)
