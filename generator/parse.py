@@ -73,6 +73,8 @@ def is_blank(value: Any) -> bool:
     if value is None:
         return True
     if isinstance(value, str):
+        if value and value.isprintable() and not value[0].isspace() and not value[-1].isspace():
+            return False  # the common case: printable text with nothing to trim at its edges
         return not _trim(value)
     return False
 

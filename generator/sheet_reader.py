@@ -10,6 +10,7 @@ parsed — stays with each reader.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Sequence
 
@@ -24,6 +25,7 @@ BRANCH_TOTAL_WORDS = (*TOTAL_WORDS, "平均", "均值")
 # Cheap pre-check before folding a cell: every totals word contains one of these.
 _MARKERS = ("计", "总", "均", "otal", "ｏｔａｌ")
 assert all(any(m in w for m in _MARKERS) for w in BRANCH_TOTAL_WORDS)
+_MARKER_RE = re.compile("|".join(map(re.escape, _MARKERS)), re.IGNORECASE)
 
 
 def blank_row(cells: list[Any]) -> bool:
@@ -52,6 +54,9 @@ def find_header_row(rows: list[list[Any]], is_known: Callable[[Any], bool], *, o
 def totals_word(cells: list[Any], words: tuple[str, ...] = TOTAL_WORDS, *, skip: int | None = None) -> str | None:
     """A hand-made totals row: some text cell (other than the one at ``skip``) is exactly,
     or starts with, one of ``words`` (合计/总计/小计…). Returns that cell's text."""
+    # One search over the row's text first: most rows hold no marker at all.
+    if not _MARKER_RE.search("\n".join(c for c in cells if isinstance(c, str))):
+        return None
     for i, cell in enumerate(cells):
         if isinstance(cell, str) and i != skip and _may_total(cell):
             folded = normalize_header(cell)

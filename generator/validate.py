@@ -195,10 +195,14 @@ def _validate_sheet(
             report("totals-row", None, value=total_word)
         else:
             values: dict[str, Any] = {}
+            ncells = len(cells)
             for col in sheet.columns:
                 pos = positions.get(col.key)
-                cell = row.cell(pos)
+                cell = cells[pos] if pos is not None and pos < ncells else None
                 noted = row_notes.get(pos) if pos is not None else None
+                if (cell is None or cell == "") and noted is None and not col.required:
+                    values[col.key] = col.default  # an empty optional cell: nothing to parse or say
+                    continue
                 if noted is not None and noted.code != "csv-unclosed-quote":
                     # An error value or an unsaved formula: said as such, not as 没有填写.
                     report(noted.code, col, value=noted.value, detail=noted.detail,
