@@ -56,9 +56,17 @@ def test_a_settings_object_and_keywords_build_the_same(tmp_path):
                                                  days=300).agents[0].kpis["calendar"]
 
 
-def test_jobs_share_one_settings_object_and_stay_small():
+def test_a_chunk_of_jobs_ships_the_shared_settings_once():
+    """The pool pickles jobs in chunks: the rules travel once per chunk, not once per job."""
+    from generator.pipeline import Job
+    from generator.read import discover
+
     shared = JobSettings(load_rules(), TODAY, None)
-    assert len(pickle.dumps(shared)) < 200_000
+    (source,) = discover(ONE_BOOK)
+    one = len(pickle.dumps([Job(source, 0, shared)]))
+    fifty = len(pickle.dumps([Job(source, i, shared) for i in range(50)]))
+    assert len(pickle.dumps(shared)) > 5_000  # the rules are the bulk of a job
+    assert fifty - one < 49 * 500  # each further job adds only its own source and index
 
 
 def test_an_agent_result_holds_no_client_rows_unless_kept(tmp_path):
