@@ -1,7 +1,11 @@
 """The service calendar as an iCalendar file (RFC 5545) that phones import.
 
 One all-day VEVENT per :class:`~generator.plan.Task` — a festival is one event for all the
-clients it greets, not one per client. :func:`render_ics` writes the file directly (fast);
+clients it greets, not one per client — except the backlog: with the run date given,
+overdue tasks become one **逾期清单** event per task kind on that day (``【逾期】定期拜访：
+40 项``, the names, days late and phones in its description, no alarm). A phone's day
+view shows a handful of lists instead of a hundred events; the workbook's 服务日历 keeps
+one row per task. :func:`render_ics` writes the file directly (fast);
 :func:`build_calendar` makes the same calendar with the maintained ``icalendar`` package,
 the reference the tests compare with. UIDs are stable across runs, so importing a newer
 file updates events instead of duplicating them:
@@ -23,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
@@ -31,7 +36,7 @@ from icalendar import Alarm, Calendar, Event
 
 from .fsutil import atomic_write
 from .models import AgentInfo
-from .plan_tasks import Task
+from .plan_tasks import KINDS, Task
 
 PRODID = "-//Pasture//客户牧场 服务日历//ZH"
 UID_DOMAIN = "pasture.local"
@@ -56,6 +61,7 @@ def task_uid(agent_id: str, task: Task) -> str:
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _AS_SPACE = frozenset("\u2028\u2029\t\r\n")
 _GROUP_NAMES = 60  # a festival event lists this many names, then "等 N 位"
+_BACKLOG_LINES = 60  # a 逾期清单 lists this many tasks, then "等共 N 项"
 
 
 def clean_text(value: str) -> str:
@@ -100,20 +106,66 @@ def description(task: Task) -> str:
     return "\n".join(clean_text(line) for line in lines if line)
 
 
-def _events(tasks: Iterable[Task], agent: AgentInfo, today: date | None) -> Iterator[tuple[Task, str, date]]:
-    """(task, UID, day shown) for each event, as both calendar writers emit them.
+@dataclass(frozen=True)
+class _Event:
+    """One VEVENT as both calendar writers emit it."""
+
+    uid: str
+    day: date
+    title: str
+    text: str
+    label: str
+    kind: str
+    overdue: bool
+
+
+def backlog_uid(agent_id: str, kind: str) -> str:
+    """The UID of an agent's 逾期清单 event of one kind: the same on every run, so a
+    re-imported file replaces the list instead of adding another one."""
+    return f"{hashlib.sha1(f'{agent_id}|overdue|{kind}'.encode('utf-8')).hexdigest()[:32]}@{UID_DOMAIN}"
+
+
+def backlog_text(tasks: list[Task], today: date) -> str:
+    """A 逾期清单's description: what to do, then one line per task (most urgent first)."""
+    lines = [f"这些{tasks[0].label}已经过期，请尽快补上；办完在工作簿“服务日历”中标记完成。"]
+    for task in tasks[:_BACKLOG_LINES]:
+        phone = f"　{task.phone}" if task.phone else ""
+        lines.append(f"{task.client_name}（{task.late_text(today)}）{phone}")
+    if len(tasks) > _BACKLOG_LINES:
+        lines.append(f"…… 等共 {len(tasks)} 项")
+    lines.append("完整清单见工作簿“服务日历”工作表的“逾期”分组")
+    return "\n".join(clean_text(line) for line in lines)
+
+
+def _events(tasks: Iterable[Task], agent: AgentInfo, today: date | None) -> Iterator[_Event]:
+    """The events of a calendar, as both calendar writers emit them.
 
     The same UID twice would make importers reject the file, so repeats are dropped. An
-    overdue task on its (possibly years-old) due date would never be seen on a phone: it
-    sits on the run date instead, and its UID keeps the due date.
+    overdue task on its (possibly years-old) due date would never be seen on a phone, and
+    a hundred of them on the run date would hide today's: with ``today`` given they are
+    gathered into one 逾期清单 per task kind on that day (most urgent kind first).
+    Without it, each stays an event on its due date.
     """
     seen: set[str] = set()
+    backlog: dict[str, list[Task]] = {}
+    pending: list[_Event] = []
     for task in tasks:
         uid = task_uid(agent.agent_id, task)
         if uid in seen:
             continue
         seen.add(uid)
-        yield task, uid, (today if task.overdue and today is not None else task.date)
+        if task.overdue and today is not None:
+            backlog.setdefault(task.kind, []).append(task)
+            continue
+        pending.append(_Event(uid, task.date, summary(task, today), description(task), task.label, task.kind,
+                              task.overdue))
+    for kind in sorted(backlog, key=KINDS.index):
+        late = sorted(backlog[kind], key=lambda t: (t.date, t.client_key, t.ref))  # longest late first
+        label = late[0].label
+        assert today is not None
+        yield _Event(backlog_uid(agent.agent_id, kind), today, clean_text(f"【逾期】{label}：{len(late)} 项"),
+                     backlog_text(late, today), label, kind, True)
+    yield from pending
 
 
 def build_calendar(
@@ -135,23 +187,23 @@ def build_calendar(
     cal.add("method", "PUBLISH")
     # Non-standard but honoured by Apple and Google: the name shown for the calendar.
     cal.add("x-wr-calname", clean_text(f"客户牧场 {agent.agent_id} {agent.name}".strip()))
-    for task, uid, day in _events(tasks, agent, today):
+    for ev in _events(tasks, agent, today):
         event = Event()
-        event.add("uid", uid)
+        event.add("uid", ev.uid)
         event.add("dtstamp", stamp)
-        event.add("dtstart", day)
-        event.add("dtend", day + timedelta(days=1))
-        event.add("summary", summary(task, today))
-        event.add("description", description(task))
-        event.add("categories", [task.label])
+        event.add("dtstart", ev.day)
+        event.add("dtend", ev.day + timedelta(days=1))
+        event.add("summary", ev.title)
+        event.add("description", ev.text)
+        event.add("categories", [ev.label])
         event.add("transp", "TRANSPARENT")  # a reminder, not a busy block
-        if task.overdue:
+        if ev.overdue:
             event.add("priority", 1)
         elif alarm_hour is not None:
             alarm = Alarm()
             alarm.add("action", "DISPLAY")
-            alarm.add("description", summary(task, today))
-            days = remind_days.get(task.kind, 0)
+            alarm.add("description", ev.title)
+            days = remind_days.get(ev.kind, 0)
             # Relative to the all-day event's start (midnight): N days before, at alarm_hour.
             alarm.add("trigger", timedelta(days=-days, hours=alarm_hour))
             event.add_component(alarm)
@@ -174,9 +226,10 @@ def write_ics(
     Every event is all-day. Pending events get an alarm at ``alarm_hour`` o'clock,
     ``remind_days[kind]`` days early (e.g. ``plan.reminder_days(rules)``: birthdays 3
     days ahead), none when ``alarm_hour`` is None; overdue ones get no alarm.
-    With ``today`` (the run date), overdue events are placed on that day (their due
-    date stays in the title and the UID). ``stamp`` (DTSTAMP) defaults to now; pass one
-    for byte-identical reruns.
+    With ``today`` (the run date), overdue tasks are gathered into one 逾期清单 event per
+    task kind on that day (each task's days late in its description); without it each
+    stays on its due date. ``stamp`` (DTSTAMP) defaults to now; pass one for
+    byte-identical reruns.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -259,23 +312,23 @@ def render_ics(
            _fold(f"X-WR-CALNAME:{_text(clean_text(f'客户牧场 {agent.agent_id} {agent.name}'.strip()))}")]
     stamp_line = f"DTSTAMP:{stamp_text}\r\n"
     triggers: dict[str, str] = {}  # the alarm offset depends on the task kind only
-    for task, uid, day in _events(tasks, agent, today):
-        title = _text(summary(task, today))
+    for ev in _events(tasks, agent, today):
+        title, day = _text(ev.title), ev.day
         after = day + timedelta(days=1)
         out += [
             "BEGIN:VEVENT\r\n", _fold(f"SUMMARY:{title}"),
             f"DTSTART;VALUE=DATE:{day.year:04d}{day.month:02d}{day.day:02d}\r\n",
             f"DTEND;VALUE=DATE:{after.year:04d}{after.month:02d}{after.day:02d}\r\n", stamp_line,
-            _fold(f"UID:{uid}"), _fold(f"CATEGORIES:{_text(task.label)}"),
-            _fold(f"DESCRIPTION:{_text(description(task))}"), "TRANSP:TRANSPARENT\r\n",
+            _fold(f"UID:{ev.uid}"), _fold(f"CATEGORIES:{_text(ev.label)}"),
+            _fold(f"DESCRIPTION:{_text(ev.text)}"), "TRANSP:TRANSPARENT\r\n",
         ]
-        if task.overdue:
+        if ev.overdue:
             out.append("PRIORITY:1\r\n")
         elif alarm_hour is not None:
-            trigger = triggers.get(task.kind)
+            trigger = triggers.get(ev.kind)
             if trigger is None:
-                trigger = triggers[task.kind] = _duration(
-                    timedelta(days=-remind_days.get(task.kind, 0), hours=alarm_hour))
+                trigger = triggers[ev.kind] = _duration(
+                    timedelta(days=-remind_days.get(ev.kind, 0), hours=alarm_hour))
             out += ["BEGIN:VALARM\r\nACTION:DISPLAY\r\n", _fold(f"DESCRIPTION:{title}"),
                     f"TRIGGER:{trigger}\r\nEND:VALARM\r\n"]
         out.append("END:VEVENT\r\n")
@@ -283,4 +336,5 @@ def render_ics(
     return "".join(out).encode("utf-8")
 
 
-__all__ = ["build_calendar", "clean_text", "description", "render_ics", "summary", "task_uid", "write_ics"]
+__all__ = ["backlog_text", "backlog_uid", "build_calendar", "clean_text", "description", "render_ics", "summary",
+           "task_uid", "write_ics"]

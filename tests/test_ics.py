@@ -50,12 +50,33 @@ def test_round_trip(tmp_path):
     assert starts == [TODAY, date(2026, 11, 23), date(2026, 12, 10), date(2026, 12, 10), date(2027, 9, 15)]
     assert all(ev.decoded("DTEND") - ev.decoded("DTSTART") == timedelta(days=1) for ev in evs)
     assert len({str(ev["UID"]) for ev in evs}) == len(TASKS)  # two policies due the same day stay apart
-    first = evs[0]
-    assert str(first["SUMMARY"]) == "【逾期 104 天】张三 · 定期拜访（每90天；上次服务 2026-05-12）"
+    first = evs[0]  # the overdue visit: in the 逾期清单 of visits
+    assert str(first["SUMMARY"]) == "【逾期】定期拜访：1 项"
+    assert "张三（逾期 104 天）　13800000000" in str(first["DESCRIPTION"])
     desc = str(evs[-1]["DESCRIPTION"])
     assert "建议：送上生日祝福" in desc and "电话：13800000000" in desc and "体验：生活服务" in desc
     assert "保单号：P001" in str(evs[1]["DESCRIPTION"])
     assert [str(c) for c in evs[1]["CATEGORIES"].cats] == ["售后回访"]
+
+
+def test_overdue_tasks_are_one_list_per_kind_on_the_run_date(tmp_path):
+    """A hundred overdue tasks must not bury today's: one 逾期清单 per kind, most urgent
+    kind first, longest late first inside, no alarm; today's tasks keep their own events."""
+    late = [task(date(2026, 11, 1) - timedelta(days=n), "visit", key=f"C{n:03d}", overdue=True,
+                 client_name=f"客户{n:03d}") for n in range(70)]
+    late += [task(date(2026, 11, 10), "premium_check", key="C900", ref="P9", overdue=True, client_name="钱七")]
+    evs = events(write_ics([*late, TASKS[1]], AGENT, tmp_path / "a.ics", today=TODAY, stamp=STAMP))
+    assert [str(e["SUMMARY"]) for e in evs] == [
+        "【逾期】交费确认：1 项", "【逾期】定期拜访：70 项", "张三 · 售后回访（重疾险承保后1周）"]
+    assert [e.decoded("DTSTART") for e in evs] == [TODAY, TODAY, date(2026, 11, 23)]
+    visits = str(evs[1]["DESCRIPTION"]).split("\n")
+    assert visits[1].startswith("客户069（逾期 ")  # longest late first
+    assert "…… 等共 70 项" in visits and visits[-1].startswith("完整清单见工作簿")
+    assert evs[1].walk("VALARM") == [] and int(evs[1]["PRIORITY"]) == 1
+    assert [str(c) for c in evs[1]["CATEGORIES"].cats] == ["定期拜访"]
+    # The list keeps its UID from run to run, so a re-import replaces it.
+    again = events(write_ics(late[:5], AGENT, tmp_path / "b.ics", today=TODAY + timedelta(days=7), stamp=STAMP))
+    assert str(again[0]["UID"]) == str(evs[1]["UID"]) and str(again[0]["SUMMARY"]) == "【逾期】定期拜访：5 项"
 
 
 def test_uids_are_stable_across_runs(tmp_path):

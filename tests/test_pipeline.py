@@ -209,7 +209,10 @@ def test_calendar_sheet_and_ics_for_every_agent(built, opened):
         assert all(r["完成"] is None and r["结果"] is None for r in rows)
         cal = icalendar.Calendar.from_ical((out / book.calendar_output).read_bytes())
         events = [c for c in cal.walk("VEVENT")]
-        assert len(events) == len(rows)
+        # One event per calendar row, except the overdue rows: one 逾期清单 per task kind.
+        assert len(events) == len(rows) - len(late) + len({kind for _, kind in late})
+        lists = [e for e in events if str(e["SUMMARY"]).startswith("【逾期】")]
+        assert sum(int(str(e["SUMMARY"]).rsplit("：", 1)[1].removesuffix(" 项")) for e in lists) == len(late)
         assert len({str(e["UID"]) for e in events}) == len(events)
     assert today_somewhere > 0
 
