@@ -140,6 +140,10 @@ def write_rules_help(ws: Worksheet, cells: Cells, rules: Rules, sheets: Sequence
     for kind, meaning in TASK_KIND_HELP.items():
         line(kind, meaning)
     put(ws, row, 0, "“建议体验”只在拜访和重点体验这类以体验为目的的事项上填写。", "wrap")
+    row += 1
+    put(ws, row, 0, "手机日历（calendars 文件夹里的 .ics 文件）：今天和以后的任务每件一条提醒；逾期的任务按类型"
+                    "合成一条“逾期清单”，放在生成日当天，不响铃，清单里有客户、逾期天数和电话。", "wrap")
+    ws.set_row(row, 30)
     row += 2
 
     section("客户体验矩阵")
