@@ -231,8 +231,9 @@ class Cells:
 
     def link(self, ws: Worksheet, row: int, col: int, target: str, text: str) -> None:
         """An internal hyperlink (``'成交客户'!A7``) showing ``text``."""
-        ws.write_url(row, col, f"internal:{target}", self.fmt("link", quote=needs_quote_prefix(text)),
-                     string=text)
+        # The method behind write_url, as in put_row: (row, col) needs no A1 conversion.
+        write_url = getattr(ws, "_write_url", ws.write_url)
+        write_url(row, col, f"internal:{target}", self.fmt("link", quote=needs_quote_prefix(text)), text)
 
 
 @contextmanager

@@ -57,6 +57,12 @@ def every_cell_kind(path: Path, cls: type[Worksheet], options: dict | None = Non
     ws.write_formula(4, 1, "=A2*2", None, 2469)
     ws.write_rich_string(5, 0, "普通", bold, "加粗", "结尾")
     ws.write_url(6, 0, "internal:'全部'!A1", string="回到顶部")
+    ws.write_url(6, 2, "internal:'全部'!B2", string='A & B <"引号">\n换行', tip="提示 & <说明>")
+    ws.write_url(6, 1, "internal:全部!C3")  # no text: the location is shown
+    ws.write_url(8, 0, "https://example.com/a?b=1&c=<2>#frag", string="外部")
+    ws.write_url(8, 1, "mailto:agent@example.com")
+    ws.write_url(9, 0, "internal:'全部'!D4", string="被数字覆盖")
+    ws.write_number(9, 0, 42)  # the link stays, over a number: an "object link"
     ws.write_comment(7, 5, "批注")  # a comment on an empty cell widens the span
     for r in range(10, 60):
         ws.write_row(r, 1, [f"行{r}", r * 1.5, "" if r % 3 else "x"])
