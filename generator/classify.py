@@ -10,15 +10,13 @@ agent gave one, otherwise by name + phone, so one client's policies group togeth
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from .clients import assign_keys, group_clients, latest, true_ratings, warn_conflicts
+from .clients import ClientNames, assign_keys, group_clients, latest, true_ratings, warn_conflicts
 from .models import Book, Kpis, Record
 from .premiums import annual_premium, single_premium
 from .rules import Rules
-from .schema import normalize_header
 
 _MARK_ORDER = {"☆": 0, "✓": 1, "◎": 2}
 _RATING_KEYS = {"经济条件": "economy", "保险意识": "awareness", "影响力": "influence"}
@@ -104,29 +102,17 @@ def _trusted(rec: Record, rules: Rules, signals: dict[str, Any]) -> bool:
 def _referrers(book: Book) -> set[str]:
     """Client keys of everyone named as 介绍人 by another client of the same book.
 
-    Resolved as :mod:`generator.referrals` does: 客户编号 first, then a name that
-    belongs to exactly one other client. An ambiguous name credits nobody, so it moves
+    Resolved by :class:`generator.clients.ClientNames`, as the referral chains are:
+    客户编号 first, then a name that belongs to exactly one other client. An ambiguous name credits nobody, so it moves
     neither the referral KPI nor derived trust.
     """
-    by_id: dict[str, str] = {}
-    by_name: dict[str, set[str]] = defaultdict(set)
-    for rec in (*book.closed, *book.prospects):
-        for ident in (rec.client_key, rec.get("client_id")):
-            if ident:
-                by_id.setdefault(normalize_header(ident), rec.client_key)
-        name = rec.get("holder_name") or rec.get("name")
-        if name:
-            by_name[normalize_header(name)].add(rec.client_key)
+    names = ClientNames.of(book)
     found: set[str] = set()
     for rec in (*book.closed, *book.prospects):
         ref = rec.get("referrer")
         if not ref:
             continue
-        folded = normalize_header(ref)
-        target = by_id.get(folded)
-        if target is None:
-            others = by_name.get(folded, set()) - {rec.client_key}
-            target = next(iter(others)) if len(others) == 1 else None
+        target = names.resolve(ref, exclude=rec.client_key)
         if target is not None and target != rec.client_key:
             found.add(target)
     return found

@@ -120,5 +120,57 @@ def warn_conflicts(book: Book, groups: dict[str, list[Record]]) -> None:
             book.status = "warnings"
 
 
-__all__ = ["RATING_COLUMNS", "assign_keys", "client_key", "group_clients", "latest", "rating_conflict",
+class ClientNames:
+    """Which client a typed reference means: a 介绍人, or the 客户 of a 服务记录 row.
+
+    One lookup for every module that resolves one (classify's referral credit, the
+    referral chains, the calendar's last services), so they can never disagree:
+
+    * a 客户编号 (or client key) first, folded (full-width, case, spaces); when two
+      clients' ids fold alike, the first in book order (成交 before 未成交) wins;
+    * else a name (投保人姓名 or 姓名 on any of the client's rows) that belongs to exactly
+      one client — other than ``exclude`` (a client never refers itself by name when
+      someone else has it); a name shared by two or more clients means nobody.
+
+    >>> a = Record("成交客户", 2, {"holder_name": "甲", "client_id": "C1"}, client_key="C1")
+    >>> b = Record("成交客户", 3, {"holder_name": "乙"}, client_key="K2")
+    >>> names = ClientNames([a, b]); names.resolve("ｃ１"), names.resolve("乙"), names.resolve("丙")
+    ('C1', 'K2', None)
+    """
+
+    def __init__(self, records: Any) -> None:
+        self.by_id: dict[str, str] = {}
+        self.by_name: dict[str, list[str]] = {}
+        for rec in records:
+            key = rec.client_key
+            for ident in (key, rec.get("client_id")):
+                if ident:
+                    self.by_id.setdefault(normalize_header(ident), key)
+            name = rec.get("holder_name") or rec.get("name")
+            if name:
+                keys = self.by_name.setdefault(normalize_header(name), [])
+                if key not in keys:
+                    keys.append(key)
+
+    @classmethod
+    def of(cls, book: Book) -> ClientNames:
+        return cls((*book.closed, *book.prospects))
+
+    def named(self, text: Any, exclude: str | None = None) -> list[str]:
+        """The clients a name belongs to (book order), without ``exclude``."""
+        return [k for k in self.by_name.get(normalize_header(text), []) if k != exclude]
+
+    def resolve(self, text: Any, exclude: str | None = None) -> str | None:
+        """The one client ``text`` means, or None (unknown, or a name shared by several)."""
+        folded = normalize_header(text)
+        if not folded:
+            return None
+        key = self.by_id.get(folded)
+        if key is not None:
+            return key
+        named = self.named(text, exclude)
+        return named[0] if len(named) == 1 else None
+
+
+__all__ = ["RATING_COLUMNS", "ClientNames", "assign_keys", "client_key", "group_clients", "latest", "rating_conflict",
            "true_ratings", "warn_conflicts"]

@@ -4,14 +4,12 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .clients import group_clients
+from .clients import ClientNames, group_clients
 from .models import Book, MonthDay, Record
-from .schema import normalize_header
 
 __all__ = ["Client", "clients_of"]
 
@@ -48,20 +46,16 @@ def clients_of(book: Book) -> list[Client]:
     clients = [_closed_client(key, recs) for key, recs in group_clients(book.closed).items()]
     clients += [_prospect_client(rec) for rec in book.prospects]
 
-    by_id: dict[str, Client] = {}
-    by_name: dict[str, list[Client]] = defaultdict(list)
+    names = ClientNames.of(book)  # the one lookup classify and the referral chains use too
+    by_key: dict[str, Client] = {}
     for c in clients:
-        for rec in c.records:
-            if rec.get("client_id"):
-                by_id[normalize_header(rec.get("client_id"))] = c
-        by_id.setdefault(normalize_header(c.key), c)
-        by_name[normalize_header(c.name)].append(c)
+        by_key.setdefault(c.key, c)
     for svc in book.services:
-        when, text = svc.get("date"), normalize_header(svc.get("client"))
-        if not isinstance(when, date) or not text:
+        when = svc.get("date")
+        if not isinstance(when, date):
             continue
-        named = by_name.get(text, [])
-        client = by_id.get(text) or (named[0] if len(named) == 1 else None)
+        key = names.resolve(svc.get("client"))
+        client = by_key.get(key) if key is not None else None
         if client is None:
             continue
         client.last_service = max(filter(None, (client.last_service, when)))

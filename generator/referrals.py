@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .issues import Issue, make_issue
+from .clients import ClientNames
 from .models import Book, Record
 from .schema import CLOSED_SHEET, PROSPECT_SHEET, normalize_header
 
@@ -133,15 +134,7 @@ def resolve_referrals(book: Book) -> Referrals:
                 rows[key] = []
             rows[key].append(rec)
 
-    by_id: dict[str, str] = {}
-    by_name: dict[str, list[str]] = {}
-    for key, recs in rows.items():
-        for ident in (key, *(r.get("client_id") for r in recs)):
-            if ident:
-                by_id.setdefault(normalize_header(ident), key)
-        folded = normalize_header(nodes[key].name)
-        if folded and key not in by_name.setdefault(folded, []):
-            by_name[folded].append(key)
+    names = ClientNames.of(book)  # the one lookup classify and the calendar use too
 
     issues: list[Issue] = []
     letters = book.column_letters
@@ -163,9 +156,9 @@ def resolve_referrals(book: Book) -> Referrals:
             if not ref:
                 continue
             folded = normalize_header(ref)
-            target = by_id.get(folded)
+            target = names.by_id.get(folded)
             if target is None:
-                named = by_name.get(folded, [])
+                named = names.named(ref)
                 others = [k for k in named if k != key]
                 if len(others) > 1:
                     shown = "、".join(f"{nodes[k].sheet}第 {nodes[k].row} 行" for k in others)
