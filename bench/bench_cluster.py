@@ -239,22 +239,25 @@ def compare_outputs(a: Path, b: Path) -> dict[str, int]:
 
 class HeldResults:
     """Polls the scheduler (in this process) for the most task results the workers hold at
-    once: results stay in a worker's memory while the client holds their futures."""
+    once (a result stays in a worker's memory while the client holds its future) and the
+    most jobs sent to the workers and not finished yet (each held there, deserialised)."""
 
     def __init__(self, scheduler: Any) -> None:
         import threading
 
-        self.peak, self._scheduler, self._done = 0, scheduler, threading.Event()
+        self.peak, self.queued_peak, self._scheduler, self._done = 0, 0, scheduler, threading.Event()
         self._thread = threading.Thread(target=self._poll, daemon=True)
         self._thread.start()
 
     def _poll(self) -> None:
         while not self._done.wait(0.2):
             try:
-                held = sum(len(ws.has_what) for ws in list(self._scheduler.workers.values()))
+                workers = list(self._scheduler.workers.values())
+                held = sum(len(ws.has_what) for ws in workers)
+                queued = sum(len(ws.processing) for ws in workers)
             except RuntimeError:  # changed while we counted
                 continue
-            self.peak = max(self.peak, held)
+            self.peak, self.queued_peak = max(self.peak, held), max(self.queued_peak, queued)
 
     def stop(self) -> None:
         self._done.set()
@@ -275,7 +278,7 @@ def cluster_build(label: str, books: Path, out: Path, history: Path | None, **sp
         held.stop()
         sched1, workers1 = wire_counts(), helper.run(worker_stats)
     res["scheduler_wire"] = {k: sched1[k] - sched0[k] for k in sched0}
-    res["held_peak"] = held.peak
+    res["held_peak"], res["queued_peak"] = held.peak, held.queued_peak
     res["workers"] = {
         w: {"rss_mb": s["rss_mb"], "cpu": s["cpu"] - workers0[w]["cpu"],
             "transfer_out": s["transfer_out"] - workers0[w]["transfer_out"],
@@ -285,20 +288,28 @@ def cluster_build(label: str, books: Path, out: Path, history: Path | None, **sp
     return res
 
 
-def bench_size(n: int, rows: int, jobs: int, rebuild: bool, rebuild_site: bool) -> dict[str, Any]:
+def bench_size(n: int, rows: int, jobs: int, rebuild: bool, rebuild_site: bool,
+               cluster_only: bool = False) -> dict[str, Any]:
     from bench_build import make_branch, touch_one_book
 
     print(f"\n# {n} agents × {rows} policy rows", flush=True)
     books = make_branch(n, rows)
     base = DATA / f"cluster-{n}x{rows}"
-    shutil.rmtree(base, ignore_errors=True)
-    base.mkdir(parents=True)
-    seed = run_child("seed history (local, a month earlier)", books=books, out=base / "seed-out",
-                     history=base / "seed.db", today=BEFORE.isoformat(), cache=False, jobs=jobs)
-    local = run_child(f"local build (--jobs {jobs})", books=books, out=base / "local",
-                      history=copy_db(base / "seed.db", base / "local.db"), jobs=jobs)
+    seed: dict[str, Any] | None = None
+    if cluster_only and (base / "seed.db").is_file():  # the same books, dates and code: the same seed
+        shutil.rmtree(base / "cluster", ignore_errors=True)
+        print("  seed history: kept from the last run", flush=True)
+    else:
+        shutil.rmtree(base, ignore_errors=True)
+        base.mkdir(parents=True)
+        seed = run_child("seed history (local, a month earlier)", books=books, out=base / "seed-out",
+                         history=base / "seed.db", today=BEFORE.isoformat(), cache=False, jobs=jobs)
+    local = None if cluster_only else run_child(f"local build (--jobs {jobs})", books=books, out=base / "local",
+                                                history=copy_db(base / "seed.db", base / "local.db"), jobs=jobs)
     remote = cluster_build("LocalCluster build (2 workers × 1 thread)", books, base / "cluster",
                            copy_db(base / "seed.db", base / "cluster.db"))
+    if local is None:
+        return {"agents": n, "rows": rows, "seed": seed, "local": None, "cluster": remote}
     if remote["agents"] != local["agents"] or remote["exit_code"] != local["exit_code"]:
         raise SystemExit(f"NOT EQUAL: agents/exit code {local['agents']}/{local['exit_code']} locally, "
                          f"{remote['agents']}/{remote['exit_code']} on the cluster")
@@ -331,7 +342,10 @@ def bench_size(n: int, rows: int, jobs: int, rebuild: bool, rebuild_site: bool) 
 
 
 def summarise(row: dict[str, Any]) -> dict[str, float]:
-    n, local, remote = row["agents"], row["local"], row["cluster"]
+    n, remote = row["agents"], row["cluster"]
+    nan = float("nan")
+    local = row["local"] or {"wall": nan, "cpu_main": nan, "cpu_children": nan, "rss_main_mb": nan,
+                             "rss_pool_worker_mb": nan}
     wire, sched, workers = remote["wire"], remote["scheduler_wire"], remote["workers"].values()
     sizes = remote["sizes"] or {}
     return {
@@ -353,6 +367,7 @@ def summarise(row: dict[str, Any]) -> dict[str, float]:
         "scatter_pickled_total": sum(sizes.get("scatter") or [0]),
         "scatters": len(sizes.get("scatter") or []),
         "results_held_peak": remote.get("held_peak", 0),
+        "jobs_on_workers_peak": remote.get("queued_peak", 0),
     }
 
 
@@ -365,6 +380,10 @@ def main() -> None:
                         help="sizes at which to time the one-book rebuild (default: the largest)")
     parser.add_argument("--rebuild-site", action="store_true", help="also time a rebuild with the site on")
     parser.add_argument("--json", type=Path, default=DATA / "bench_cluster.json", help="write every figure here")
+    parser.add_argument("--dask-profile", choices=["on", "off"], default="on",
+                        help="dask's statistical profiler in the workers (on: dask's default)")
+    parser.add_argument("--cluster-only", action="store_true",
+                        help="seed and cluster build only: no local build, no comparison")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -372,11 +391,13 @@ def main() -> None:
         return
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(BENCH))
+    if args.dask_profile == "off":  # read by dask's config when the workers start
+        os.environ["DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED"] = "False"
     rebuild_at = set(args.rebuild_at if args.rebuild_at is not None else [max(args.agents)])
     started = time.perf_counter()
     rows = []
     for n in args.agents:
-        rows.append(bench_size(n, args.rows, args.jobs, n in rebuild_at, args.rebuild_site))
+        rows.append(bench_size(n, args.rows, args.jobs, n in rebuild_at, args.rebuild_site, args.cluster_only))
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(rows, indent=1, default=str), encoding="utf-8")
     print(f"\n# summary ({args.rows} policy rows per agent; {time.perf_counter() - started:.0f}s in all)")
@@ -384,10 +405,11 @@ def main() -> None:
             "rss_main_local", "rss_pool_worker", "rss_main_cluster", "rss_cluster_worker",
             "scheduler_bytes_per_agent", "client_sent_per_agent", "client_received_per_agent",
             "workers_sent_per_agent", "dask_transfer_out_per_agent", "job_pickled_max", "result_pickled_mean",
-            "scatter_pickled_total", "scatters", "results_held_peak"]
+            "scatter_pickled_total", "scatters", "results_held_peak",
+            "jobs_on_workers_peak"]
     table = [summarise(r) for r in rows]
     for col in cols:
-        print(f"{col:>28}: " + "  ".join(f"{t[col]:>12.3f}" if abs(t[col]) < 10 else f"{t[col]:>12,.0f}"
+        print(f"{col:>28}: " + "  ".join(f"{t[col]:>12.3f}" if not abs(t[col]) >= 10 else f"{t[col]:>12,.0f}"
                                          for t in table))
     for r in rows:
         for key in ("rebuild_unchanged", "rebuild_one", "rebuild_one_cluster", "rebuild_one_site"):
