@@ -13,12 +13,14 @@ It relies on xlsxwriter internals (the cell table and its tuples), so it is used
 with the xlsxwriter versions it was checked against (:data:`CHECKED_VERSIONS`); any
 other version, and constant-memory mode, take xlsxwriter's own path.
 
-:func:`use_quick_zip` has xlsxwriter deflate the zip at level 1 instead of 6.
+:func:`quick_zip` has xlsxwriter deflate the zip at level 1 instead of 6 while Pasture
+closes its own workbooks (and only then).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 from zipfile import ZipFile
 
 import xlsxwriter
@@ -29,7 +31,7 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 __all__ = ["CHECKED_VERSIONS", "CellBlank", "CellDatetime", "CellNumber", "CellString", "FastWorksheet",
-           "QuickZipFile", "ZIP_LEVEL", "use_quick_zip", "worksheet_class"]
+           "QuickZipFile", "ZIP_LEVEL", "quick_zip", "worksheet_class"]
 
 # Versions whose _write_rows/_write_cell/_calculate_spans/_write_hyperlinks this module reproduces.
 CHECKED_VERSIONS = frozenset({"3.3.1"})
@@ -180,13 +182,22 @@ class QuickZipFile(ZipFile):
                          self.compresslevel if compresslevel is None else compresslevel)
 
 
-def use_quick_zip() -> None:
-    """Make xlsxwriter pack workbooks with :class:`QuickZipFile` (this process, from now on).
+@contextmanager
+def quick_zip() -> Iterator[None]:
+    """While open, xlsxwriter packs workbooks with :class:`QuickZipFile`.
 
     xlsxwriter has no option for the level; it opens ``ZipFile`` from its workbook
-    module, so that name is pointed here, once, on the versions this was checked on."""
-    if xlsxwriter.__version__ in CHECKED_VERSIONS and getattr(_wb, "ZipFile", None) is ZipFile:
-        _wb.ZipFile = QuickZipFile
+    module, so that name points here for the duration of Pasture's own ``close()`` only
+    (on the versions this was checked on): another caller's xlsxwriter files in the same
+    process keep xlsxwriter's default level."""
+    if xlsxwriter.__version__ not in CHECKED_VERSIONS or getattr(_wb, "ZipFile", None) is not ZipFile:
+        yield
+        return
+    _wb.ZipFile = QuickZipFile
+    try:
+        yield
+    finally:
+        _wb.ZipFile = ZipFile
 
 
 def worksheet_class() -> type[Worksheet]:

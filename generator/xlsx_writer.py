@@ -24,7 +24,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from .fsutil import atomic_write
 from .models import Record
-from .xlsx_fast import CellBlank, CellDatetime, CellNumber, CellString, FastWorksheet, use_quick_zip, worksheet_class
+from .xlsx_fast import CellBlank, CellDatetime, CellNumber, CellString, FastWorksheet, quick_zip, worksheet_class
 from .safety import QUOTE_RISK_FIRST, needs_quote_prefix
 
 __all__ = ["STYLES", "WORKBOOK_OPTIONS", "CellStyle", "Cells", "Col", "atomic_workbook", "setup_table"]
@@ -242,14 +242,14 @@ def atomic_workbook(path: Path, *, created: date, title: str = "") -> Iterator[W
 
     The created date is fixed so the same input gives the same document properties.
     """
-    use_quick_zip()  # the zip deflated at level 1: less CPU, larger file (xlsx_fast.ZIP_LEVEL)
     with atomic_write(path) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
         wb.worksheet_class = worksheet_class()  # the same XML, written faster (xlsx_fast)
         wb.set_properties({"created": datetime.combine(created, time()), "author": "Pasture 客户牧场",
                            "title": title})
         yield wb
-        wb.close()
+        with quick_zip():  # deflated at level 1: less CPU, larger file (xlsx_fast.ZIP_LEVEL)
+            wb.close()
 
 
 @dataclass(frozen=True)
