@@ -67,7 +67,7 @@ class Job:
 
     source: Source
     index: int
-    settings: JobSettings
+    settings: JobSettings | None  # None on a cluster: scattered once to every worker instead
     history: Any = None  # path of the history store (pool), SHARED_HISTORY (cluster) or None
     findings: tuple[Any, ...] = ()  # cross-agent findings for this book (second pass only)
 
@@ -125,13 +125,15 @@ def process_source(source: Source, rules: Rules, *, today: date, days: int | Non
 SHARED_HISTORY = "shared-history"
 
 
-def run_job(job: Job, shared_history: Any = None) -> AgentResult:
+def run_job(job: Job, shared_history: Any = None, settings: JobSettings | None = None) -> AgentResult:
     """Worker body: process one source, write its workbook to staging, return its result.
 
     ``shared_history`` is the scattered :meth:`Store.previous_all` map on a cluster, used
-    by the jobs whose ``history`` is :data:`SHARED_HISTORY`. The client rows stay here:
-    the result carries figures and paths (and the book only when records are kept)."""
-    cfg = job.settings
+    by the jobs whose ``history`` is :data:`SHARED_HISTORY`; ``settings``, the run's
+    scattered :class:`JobSettings`, stands in for a cluster job's own. The client rows stay
+    here: the result carries figures and paths (and the book only when records are kept)."""
+    cfg = settings if settings is not None else job.settings
+    assert cfg is not None, "a job without settings needs the run's shared ones"
     history = shared_history if job.history == SHARED_HISTORY else job.history
     book = process_source(job.source, cfg.rules, today=cfg.today, days=cfg.days, history=history,
                           workbook_agents=cfg.workbook_agents)
@@ -145,15 +147,15 @@ def run_job(job: Job, shared_history: Any = None) -> AgentResult:
     except Exception as exc:
         book = internal_failure(job.source, "营业部交叉检查", exc, book)
     if cfg.staging is not None and book.status != "failed":
-        book = _write_outputs(book, job)
+        book = _write_outputs(book, job, cfg)
     return AgentResult.of(book, keep=cfg.keep_records)
 
 
-def _write_outputs(book: Book, job: Job) -> Book:
+def _write_outputs(book: Book, job: Job, cfg: JobSettings) -> Book:
     """The agent's workbook and .ics into staging; a failure fails this agent alone."""
     from .workbook import write_agent_workbook
 
-    cfg, staging = job.settings, job.settings.staging
+    staging = cfg.staging
     assert staging is not None
     part = staging / f".part-{cfg.token}-{job.index:06d}.xlsx"
     try:
@@ -280,12 +282,18 @@ def _run_on_dask(jobs: list[Job], scheduler: str, shared_history: Any = None) ->
         raise RuntimeError('需要安装 Dask：pip install -e ".[cluster]"') from exc
     if not jobs:
         return
+    settings = jobs[0].settings
+    if any(job.settings is not settings for job in jobs):  # pragma: no cover - one run, one settings
+        raise ValueError("jobs of one cluster run share one JobSettings")
     with Client(scheduler) as client:
-        # The history map goes to each worker once (bytes linear in N), the jobs stay small.
+        # The history map and the job settings (the rules, the 工号 handing in workbooks) go
+        # to each worker once: bytes stay linear in N, and a job is a file name and a number.
         # In a list: Client.scatter sends a dict key by key (and fails on an empty one).
         shared = client.scatter([shared_history], broadcast=True)[0] if shared_history is not None else None
+        shared_settings = client.scatter([settings], broadcast=True)[0]
+        lean = [replace(job, settings=None) for job in jobs]
         # pure=False: each job writes files, so never dedupe or cache it on the cluster.
-        futures = client.map(run_job, jobs, shared_history=shared, pure=False)
+        futures = client.map(run_job, lean, shared_history=shared, settings=shared_settings, pure=False)
         futures.reverse()  # popped from the end: in job order, so names and reports stay deterministic
         while futures:
             # A result stays in a worker's memory while its future lives: drop each once read,

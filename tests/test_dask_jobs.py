@@ -11,8 +11,10 @@ from datetime import date
 import pytest
 
 from books import closed, prospect, write_book
+from dask_standin import StandInClient
 from generator import build
 from generator.history import open_store
+from generator.settings import JobSettings
 
 distributed = pytest.importorskip("distributed")
 
@@ -20,48 +22,19 @@ TODAY = date(2026, 11, 23)
 BEFORE = date(2026, 10, 23)
 
 
-class _Ref:
-    def __init__(self, data):
-        self.data = data
-
-
-class _Done:
-    def __init__(self, value):
-        self._value = value
-
-    def result(self):
-        return self._value
-
-
-class WeighingClient:
-    """Client(address) as pipeline._run_on_dask uses it; records pickled sizes."""
+class WeighingClient(StandInClient):
+    """Records the pickled size of every job and every object scattered."""
 
     jobs: list[int] = []
-    scattered: list[int] = []
+    scattered_sizes: list[int] = []
+    settings: list[int] = []
 
-    def __init__(self, address):
-        pass
+    def scattered(self, item):
+        sizes = WeighingClient.settings if isinstance(item, JobSettings) else WeighingClient.scattered_sizes
+        sizes.append(len(pickle.dumps(item)))
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def scatter(self, data, broadcast=False):
-        assert broadcast  # every worker gets it once
-        # As distributed does: a list gives a list of futures, a dict is scattered key by key.
-        assert isinstance(data, list), "scatter the history map inside a list"
-        WeighingClient.scattered.append(len(pickle.dumps(data[0])))
-        return [_Ref(d) for d in data]
-
-    def map(self, fn, jobs, shared_history=None, pure=True):
-        assert not pure
-        done = []
-        for job in jobs:
-            WeighingClient.jobs.append(len(pickle.dumps((fn, job, shared_history and "ref"))))
-            done.append(_Done(fn(job, shared_history=shared_history.data if shared_history else None)))
-        return done
+    def shipped(self, fn, job, shared_history, settings):
+        WeighingClient.jobs.append(len(pickle.dumps((fn, job, shared_history and "ref", settings and "ref"))))
 
 
 def _history(path, agents):
@@ -84,10 +57,10 @@ def _weigh(tmp_path, monkeypatch, agents):
     write_book(books / "A1002_李雷.xlsx", [closed(投保人姓名="韩梅梅")], agent={"工号": "A1002", "姓名": "李雷"})
     db = _history(tmp_path / "pasture.db", agents)
     monkeypatch.setattr(distributed, "Client", WeighingClient)
-    WeighingClient.jobs, WeighingClient.scattered = [], []
+    WeighingClient.jobs, WeighingClient.scattered_sizes, WeighingClient.settings = [], [], []
     result = build(books, tmp_path / "out", today=TODAY, history=db, scheduler="tcp://weighing:8786",
                    use_cache=False)
-    return result, max(WeighingClient.jobs), max(WeighingClient.scattered)
+    return result, max(WeighingClient.jobs), max(WeighingClient.scattered_sizes)
 
 
 def test_job_size_does_not_grow_with_the_number_of_agents(tmp_path, monkeypatch):
@@ -98,3 +71,12 @@ def test_job_size_does_not_grow_with_the_number_of_agents(tmp_path, monkeypatch)
     # The shared map really reaches the workers: both agents were compared with their last snapshot.
     for result in (small, large):
         assert [b.compared_with for b in result.agents] == [BEFORE, BEFORE]
+
+
+def test_the_rules_travel_once_per_worker_not_in_every_job(tmp_path, monkeypatch):
+    """A job is a file name and a number: the run's JobSettings (the rules, the 工号 that
+    hand in workbooks) are scattered once, so they cannot grow every job with N."""
+    _, job, _ = _weigh(tmp_path, monkeypatch, 10)
+    assert WeighingClient.settings and min(WeighingClient.settings) > 5_000  # the rules are the bulk
+    assert job < 2_000, job
+    assert len(WeighingClient.settings) <= 2  # once per pass (the cross-check pass may redo books)
