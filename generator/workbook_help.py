@@ -6,6 +6,7 @@ targets, CVE) so it cannot drift from what the workbook shows.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,6 +45,9 @@ def quadrant_names(rules: Rules) -> list[str]:
     return [q for q in QUADRANTS if q in rules.experiences.matrix or q in rules.quadrants.strategy]
 
 
+NOTE_WIDTH = 54  # columns A and B are 14 + 44 units wide (what a printed page shows); a margin
+
+
 def write_rules_help(ws: Worksheet, cells: Cells, rules: Rules, sheets: Sequence[str]) -> None:
     """The 说明 sheet: how to read the workbook, generated from the rules so it cannot drift."""
     put = cells.put
@@ -66,6 +70,17 @@ def write_rules_help(ws: Worksheet, cells: Cells, rules: Rules, sheets: Sequence
         nonlocal row
         for i, name in enumerate(names):
             put(ws, row, i, name, "header")
+        row += 1
+
+    def note(text: str) -> None:
+        """A paragraph under a table: merged across columns A and B (a wrapped cell in
+        column A alone showed a few characters per line and cut the rest), as tall as its
+        text needs."""
+        nonlocal row
+        ws.merge_range(row, 0, row, 1, "", cells.fmt("wrap"))
+        put(ws, row, 0, text, "wrap")
+        width = sum(2 if ord(c) > 0x2E7F else 1 for c in text)  # CJK characters are two units wide
+        ws.set_row(row, 16 * max(1, math.ceil(width / NOTE_WIDTH)) + 2)
         row += 1
 
     def line(*values: Any, style: str | None = "wrap") -> None:
@@ -116,10 +131,8 @@ def write_rules_help(ws: Worksheet, cells: Cells, rules: Rules, sheets: Sequence
 
     section("“（推定）”是什么意思")
     derive = rules.quadrants.derive
-    put(ws, row, 0, "资产能力或信赖程度没有填写时，系统按下面的规则推定，并在表中写成“高（推定）”这样的形式；"
-                    "填写后以填写的为准。", "wrap")
-    ws.set_row(row, 30)
-    row += 1
+    note("资产能力或信赖程度没有填写时，系统按下面的规则推定，并在表中写成“高（推定）”这样的形式；"
+         "填写后以填写的为准。")
     header("项目", "推定为“高”的条件", "其余情况")
     line("资产能力", f"经济条件为{'或'.join(derive.capability_high_when_economy)}", "低")
     signals = derive.trust_high_when
@@ -139,12 +152,10 @@ def write_rules_help(ws: Worksheet, cells: Cells, rules: Rules, sheets: Sequence
     header("任务", "含义")
     for kind, meaning in TASK_KIND_HELP.items():
         line(kind, meaning)
-    put(ws, row, 0, "“建议体验”只在拜访和重点体验这类以体验为目的的事项上填写。", "wrap")
+    note("“建议体验”只在拜访和重点体验这类以体验为目的的事项上填写。")
+    note("手机日历（calendars 文件夹里的 .ics 文件）：今天和以后的任务每件一条提醒；逾期的任务按类型"
+         "合成一条“逾期清单”，放在生成日当天，不响铃，清单里有客户、逾期天数和电话。")
     row += 1
-    put(ws, row, 0, "手机日历（calendars 文件夹里的 .ics 文件）：今天和以后的任务每件一条提醒；逾期的任务按类型"
-                    "合成一条“逾期清单”，放在生成日当天，不响铃，清单里有客户、逾期天数和电话。", "wrap")
-    ws.set_row(row, 30)
-    row += 2
 
     section("客户体验矩阵")
     header("象限", *items)
@@ -156,10 +167,9 @@ def write_rules_help(ws: Worksheet, cells: Cells, rules: Rules, sheets: Sequence
     header("标记", "含义")
     for mark, meaning in rules.experiences.marks.items():
         line(mark, meaning)
-    put(ws, row, 0, "“建议体验”列先列出 ☆ 重点体验，再列出 ✓ 基本体验，最后是“酌情：”后的 ◎ 体验；"
-                    "× 不提供的体验不列出。每次体验之后请修正客户档案，等级和象限可能随之变化。", "wrap")
-    ws.set_row(row, 30)
-    row += 2
+    note("“建议体验”列先列出 ☆ 重点体验，再列出 ✓ 基本体验，最后是“酌情：”后的 ◎ 体验；"
+         "× 不提供的体验不列出。每次体验之后请修正客户档案，等级和象限可能随之变化。")
+    row += 1
 
     section("经营目标")
     header("指标", "目标")
@@ -171,5 +181,4 @@ def write_rules_help(ws: Worksheet, cells: Cells, rules: Rules, sheets: Sequence
     header("项目", "积分")
     for label, value in rule_items(rules):
         line(label, value)
-    put(ws, row, 0, "每位成交客户的积分相加即为“CVE 评分”，“CVE 排名”是在本册成交客户中的名次（同分同名次）。", "wrap")
-    ws.set_row(row, 30)
+    note("每位成交客户的积分相加即为“CVE 评分”，“CVE 排名”是在本册成交客户中的名次（同分同名次）。")

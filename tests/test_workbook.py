@@ -294,6 +294,21 @@ def test_every_sheet_is_described_in_help(wb: openpyxl.Workbook) -> None:
         assert described.get(label), f"task kind {label} is not described in 说明"
 
 
+def test_help_paragraphs_span_the_table_and_are_tall_enough(wb: openpyxl.Workbook) -> None:
+    """A paragraph in column A alone is clipped at its 14-unit width (wrap never spills over):
+    each one spans columns A and B (what a printed page shows) and its row holds every line."""
+    ws = wb["说明"]
+    merged = {r.min_row: r for r in ws.merged_cells.ranges if r.min_col == 1}
+    paragraphs = [r for r in range(1, ws.max_row + 1)
+                  if isinstance(ws.cell(r, 1).value, str) and len(ws.cell(r, 1).value) > 25]
+    assert len(paragraphs) >= 5  # 推定, 建议体验, 手机日历, the experience marks, CVE
+    for r in paragraphs:
+        text = ws.cell(r, 1).value
+        assert r in merged and merged[r].max_col >= 2, text
+        lines = -(-sum(2 if ord(c) > 0x2E7F else 1 for c in text) // 58)  # A and B are 58 units wide
+        assert (ws.row_dimensions[r].height or 15) >= 15 * lines, text
+
+
 def test_client_sheet_one_row_per_client(wb: openpyxl.Workbook) -> None:
     ws = wb["客户档案"]
     rows = [row_dict(ws, n) for n in range(2, ws.max_row + 1) if ws.cell(n, 1).value]
