@@ -96,6 +96,9 @@ class CalendarSheets:
         cells, tasks = self.cells, self.tasks
         cols = [Col(h, w, lambda r: None, s, "header_input" if h in _INPUT else None) for h, w, s in CALENDAR_LAYOUT]
         setup_table(ws, cells, cols, len(tasks), freeze_cols=2)
+        # On paper the agent needs the list and room to write: 分组 … 结果. The reference
+        # columns after it (建议动作 … 位置) stay on screen; printing all 17 made the type tiny.
+        ws.print_area(0, 0, max(len(tasks), 1), CALENDAR_COLUMNS.index("结果"))
         where = CALENDAR_COLUMNS.index("位置")
         for i, (h, w, _) in enumerate(CALENDAR_LAYOUT):
             if h in _INPUT:  # the agent types here: shaded, text kept as text

@@ -162,3 +162,14 @@ def test_big_sheets_print_landscape_a4_one_page_wide_with_the_header_repeated(bu
         # fitToWidth is left out of the file when it is Excel's default of 1 page.
         assert int(setup.fitToWidth or 1) == 1 and int(setup.fitToHeight) == 0, name
         assert ws.print_title_rows == "$1:$1", name
+
+
+def test_the_calendar_prints_the_list_and_the_columns_to_write_in(built):
+    """On paper: 分组 … 结果 (the list, and 完成/结果 to fill in by hand), every row; the
+    reference columns after 结果 stay on screen so the type is not shrunk to fit 17 columns."""
+    _, out = built
+    ws = openpyxl.load_workbook(out)[SHEET_CALENDAR]
+    last = CALENDAR_COLUMNS.index("结果")
+    assert last < len(CALENDAR_COLUMNS) - 1
+    area = ws.print_area.split("!")[-1].replace("$", "")
+    assert area == f"A1:{chr(ord('A') + last)}{max(ws.max_row, 2)}", area
