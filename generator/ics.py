@@ -52,7 +52,11 @@ def task_uid(agent_id: str, task: Task) -> str:
     True
     """
     day = "" if task.kind in MOVING_KINDS else task.date.isoformat()
-    key = "|".join((agent_id, task.client_key, task.kind, task.ref, day))
+    return _uid(agent_id, task.client_key, task.kind, task.ref, day)
+
+
+def _uid(*parts: str) -> str:
+    key = "|".join(parts)
     return f"{hashlib.sha1(key.encode('utf-8')).hexdigest()[:32]}@{UID_DOMAIN}"
 
 
@@ -122,7 +126,7 @@ class _Event:
 def backlog_uid(agent_id: str, kind: str) -> str:
     """The UID of an agent's 逾期清单 event of one kind: the same on every run, so a
     re-imported file replaces the list instead of adding another one."""
-    return f"{hashlib.sha1(f'{agent_id}|overdue|{kind}'.encode('utf-8')).hexdigest()[:32]}@{UID_DOMAIN}"
+    return _uid(agent_id, "overdue", kind)
 
 
 def backlog_text(tasks: list[Task], today: date) -> str:

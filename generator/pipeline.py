@@ -311,7 +311,7 @@ def validate(inputs: PathLike | Iterable[PathLike], settings: BuildSettings | No
 
     ``options`` are :data:`generator.settings.SETTINGS` (rules, today, jobs, days …); with
     no rules given it checks with the rules a build would grade with (:func:`_project_rules`)."""
-    cfg = _project_rules((settings or BuildSettings()).replace(**options)).resolved()
+    cfg = _run_settings(settings, options)
     assert cfg.rules is not None and cfg.today is not None
     sources, branch_sources = _split_sources(inputs)
     if not sources and not branch_sources:
@@ -343,7 +343,7 @@ def build(inputs: PathLike | Iterable[PathLike], out_dir: PathLike, settings: Bu
     workbooks were graded with. A page or a site that cannot be built is in
     ``result.site_issues``. ``on_book`` is called with each agent's result as it lands.
     """
-    cfg = _project_rules((settings or BuildSettings()).replace(**options)).resolved()
+    cfg = _run_settings(settings, options)
     rules, today = cfg.rules, cfg.today
     assert rules is not None and today is not None
     out = Path(out_dir).resolve()  # workers and renames must not depend on the cwd
@@ -397,6 +397,11 @@ def build(inputs: PathLike | Iterable[PathLike], out_dir: PathLike, settings: Bu
         if store is not None:
             store.close()
         return result
+
+
+def _run_settings(settings: BuildSettings | None, options: dict[str, Any]) -> BuildSettings:
+    """A run's settings: ``settings`` with ``options`` over them, rules loaded, date checked."""
+    return _project_rules((settings or BuildSettings()).replace(**options)).resolved()
 
 
 def _project_rules(cfg: BuildSettings) -> BuildSettings:
@@ -558,7 +563,7 @@ def _digest(key: str, result: AgentResult) -> str:
 def _park(index: BranchIndex, key: str, result: AgentResult) -> AgentResult:
     """Move a finished agent's phone uses and history rows to the index; the result
     kept in memory goes on without them."""
-    index.put(result.source, key, result.agent, phones=[list(p) for p in result.phones],
+    index.put(result.source, key, result.agent, phones=result.phones,
               history_rows=result.history_rows)
     return replace(result, phones=(), history_rows=None)
 

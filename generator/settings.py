@@ -69,9 +69,8 @@ class RulesInUse:
 
     @classmethod
     def resolve(cls, rules: Rules | None, path: PathLike | None) -> RulesInUse:
-        if rules is None:
-            return cls(load_rules(Path(path) if path else None), Path(path).resolve() if path else None)
-        return cls(rules, Path(path).resolve() if path else None)
+        file = Path(path) if path else None
+        return cls(rules if rules is not None else load_rules(file), file.resolve() if file else None)
 
 
 @dataclass(frozen=True)

@@ -58,16 +58,11 @@ def totals_word(cells: list[Any], words: tuple[str, ...] = TOTAL_WORDS, *, skip:
     if not _MARKER_RE.search("\n".join(c for c in cells if isinstance(c, str))):
         return None
     for i, cell in enumerate(cells):
-        if isinstance(cell, str) and i != skip and _may_total(cell):
+        if isinstance(cell, str) and i != skip and _MARKER_RE.search(cell):
             folded = normalize_header(cell)
             if any(folded.startswith(w) for w in words):
                 return cell.strip()
     return None
-
-
-def _may_total(cell: str) -> bool:
-    low = cell.lower()
-    return any(m in low for m in _MARKERS)
 
 
 @dataclass
