@@ -236,7 +236,7 @@ class Book:
         return total
 
 
-PhoneUse = tuple[Any, ...]  # integrity.PhoneUse as a plain tuple (JSON- and pickle-friendly)
+PhoneRow = tuple[Any, ...]  # one integrity.PhoneUse as a plain tuple (JSON- and pickle-friendly)
 HistoryRow = tuple[Any, ...]  # one client of the history store (stable ids, no names)
 
 
@@ -256,7 +256,7 @@ class AgentResult:
     output: str | None = None  # workbook path (staging while running, then OUT-relative)
     calendar_output: str | None = None  # .ics path, likewise
     compared_with: date | None = None  # the previous snapshot compared with (None: first run)
-    phones: tuple[PhoneUse, ...] = ()  # for the branch-level phone checks (parked in the index)
+    phones: tuple[PhoneRow, ...] = ()  # for the branch-level phone checks (parked in the index)
     campaign: dict[str, Any] | None = None  # campaign.CampaignPartial.to_dict()
     history_rows: tuple[HistoryRow, ...] | None = None  # parked in the index until history is written
     timings: Mapping[str, float] = field(default_factory=dict)
